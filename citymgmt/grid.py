@@ -1,0 +1,5 @@
+"""Grid lookup (stub: the real STRtree index replaces this)."""
+
+
+def invalidate():
+    pass

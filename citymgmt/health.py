@@ -1,0 +1,47 @@
+"""Liveness and readiness probes for the load balancer and the Procfile's platform."""
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request):
+    """The process answers: nothing else is checked."""
+    return JsonResponse({"status": "ok"})
+
+
+async def _ping_channel_layer():
+    layer = get_channel_layer()
+    channel = await layer.new_channel("readyz.")
+    await asyncio.wait_for(layer.send(channel, {"type": "readyz.ping"}), timeout=2)
+    await asyncio.wait_for(layer.receive(channel), timeout=2)
+
+
+@never_cache
+def readyz(request):
+    """The database and the channel layer answer; 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready
+        logger.warning("readyz: database not reachable: %s", exc)
+        checks["database"] = "unreachable"
+    try:
+        async_to_sync(_ping_channel_layer)()
+        checks["channel_layer"] = "ok"
+    except Exception as exc:
+        logger.warning("readyz: channel layer not reachable: %s", exc)
+        checks["channel_layer"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

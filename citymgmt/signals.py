@@ -1,0 +1,21 @@
+"""Keep in-process caches of reference data in step with the database."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import CalendarDay, GridCell, WorkPeriod
+
+
+@receiver([post_save, post_delete], sender=GridCell)
+def _grid_changed(**kwargs):
+    from . import grid
+
+    grid.invalidate()
+
+
+@receiver([post_save, post_delete], sender=CalendarDay)
+@receiver([post_save, post_delete], sender=WorkPeriod)
+def _calendar_changed(**kwargs):
+    from . import calendar
+
+    calendar.invalidate()

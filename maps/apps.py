@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MapsConfig(AppConfig):
+    """Map dashboards."""
+
+    name = "maps"
+    verbose_name = _("地图")

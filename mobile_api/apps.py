@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MobileApiConfig(AppConfig):
+    """The handset API (城管通)."""
+
+    name = "mobile_api"
+    verbose_name = _("城管通接口")

@@ -1,0 +1,10 @@
+"""Loaded with `-p tests.testenv` (pyproject addopts) before pytest-django reads the settings.
+
+Tests run with production-like defaults (DEBUG off) and a throwaway key.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DEBUG", "0")
