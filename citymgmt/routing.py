@@ -1,3 +1,21 @@
 """All websocket routes. Each route wraps its own authentication (session or token)."""
 
-websocket_urlpatterns: list = []
+from channels.auth import AuthMiddlewareStack
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.urls import path
+
+from dispatch.consumers import BoardConsumer
+
+
+def origin_checked(app):
+    """AllowedHostsOriginValidator, reading ALLOWED_HOSTS per connection rather than at import."""
+
+    async def validate(scope, receive, send):
+        return await AllowedHostsOriginValidator(app)(scope, receive, send)
+
+    return validate
+
+
+websocket_urlpatterns: list = [
+    path("ws/board/", origin_checked(AuthMiddlewareStack(BoardConsumer.as_asgi()))),
+]

@@ -1,6 +1,6 @@
 """Keep in-process caches of reference data in step with the database."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
 from .models import CalendarDay, GridCell, WorkPeriod
@@ -18,4 +18,13 @@ def _grid_changed(**kwargs):
 def _calendar_changed(**kwargs):
     from . import calendar
 
+    calendar.invalidate()
+
+
+@receiver(post_migrate)
+def _tables_rebuilt(**kwargs):
+    # `flush` and migrations change rows without model signals.
+    from . import calendar, grid
+
+    grid.invalidate()
     calendar.invalidate()

@@ -12,6 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/evaluation/", include("dispatch.evaluation.api_urls")),
+    path("evaluation/", include("dispatch.evaluation.urls")),
+    path("hotline/", include("hotline.urls")),
+    path("maps/", include("maps.urls")),
+    path("", include("mobile_api.urls")),  # /api/v1/…, /api/schema/, /api/docs/, /m/
+    path("", include("dispatch.urls")),  # consoles and department portal
 ]
 
 if settings.DEBUG:

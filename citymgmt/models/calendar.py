@@ -10,7 +10,15 @@ class WorkPeriod(models.Model):
 
     weekday = models.PositiveSmallIntegerField(
         _("星期"),
-        choices=[(0, _("周一")), (1, _("周二")), (2, _("周三")), (3, _("周四")), (4, _("周五")), (5, _("周六")), (6, _("周日"))],
+        choices=[
+            (0, _("周一")),
+            (1, _("周二")),
+            (2, _("周三")),
+            (3, _("周四")),
+            (4, _("周五")),
+            (5, _("周六")),
+            (6, _("周日")),
+        ],
     )
     start = models.TimeField(_("开始"))
     end = models.TimeField(_("结束"))
@@ -20,12 +28,12 @@ class WorkPeriod(models.Model):
         verbose_name_plural = _("工作时段")
         ordering = ["weekday", "start"]
 
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
     def clean(self):
         if self.start >= self.end:
             raise ValidationError(_("开始时间必须早于结束时间。"))
-
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
 class CalendarDay(models.Model):

@@ -33,6 +33,9 @@ class Category(models.Model):
         ordering = ["kind", "code"]
         constraints = [models.UniqueConstraint(fields=["kind", "code"], name="unique_category_code_per_kind")]
 
+    def __str__(self):
+        return f"{self.full_code} {self.name}"
+
     def save(self, *args, **kwargs):
         self.code = f"{self.major_code}{self.minor_code}"
         super().save(*args, **kwargs)
@@ -45,9 +48,6 @@ class Category(models.Model):
     def full_code(self) -> str:
         """What people and handsets use: kind letter + code, e.g. `E0102` or `C0101`."""
         return f"{self.kind_letter}{self.code}"
-
-    def __str__(self):
-        return f"{self.full_code} {self.name}"
 
 
 class TimeLimit(models.Model):

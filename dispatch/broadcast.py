@@ -1,0 +1,90 @@
+"""Case events to websocket groups, after the transaction commits (never before).
+
+Groups: `board` (every staff board), `dept.<id>` (that department's staff), `user.<id>` (the
+assigned inspector, the reporting inspector's handset). Residents' phone numbers never go out.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+BOARD_GROUP = "board"
+
+
+def dept_group(department_id) -> str:
+    return f"dept.{department_id}"
+
+
+def user_group(user_id) -> str:
+    return f"user.{user_id}"
+
+
+def case_summary(case) -> dict:
+    """What boards and handsets may see of a case: no resident's name or phone."""
+    return {
+        "number": case.number,
+        "state": case.state,
+        "category": case.category.full_code,
+        "category_name": case.category.name,
+        "urgency": case.urgency,
+        "source": case.source,
+        "needs_verification": case.needs_verification,
+        "light": case.light,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "department": case.department.code if case.department_id else None,
+        "department_id": case.department_id,
+        "suggested_department": case.suggested_department.code if case.suggested_department_id else None,
+        "assigned_inspector": case.assigned_inspector.username if case.assigned_inspector_id else None,
+        "cell": case.cell.code if case.cell_id else None,
+        "lng": case.lng,
+        "lat": case.lat,
+        "address": case.address,
+        "description": case.description[:200],
+        "pending_request": case.pending_request,
+        "version": case.version,
+        "reported_at": case.reported_at.isoformat(),
+        "updated_at": case.updated_at.isoformat() if case.updated_at else None,
+    }
+
+
+def event_message(event, case) -> dict:
+    return {
+        "type": "event",
+        "id": event.id,
+        "kind": event.kind,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "at": event.created_at.isoformat(),
+        "case": case_summary(case),
+    }
+
+
+def groups_for(case, departments=()) -> set[str]:
+    groups = {BOARD_GROUP}
+    for dept_id in {case.department_id, *departments} - {None}:
+        groups.add(dept_group(dept_id))
+    for user_id in (case.assigned_inspector_id, case.reporter_id):
+        if user_id:
+            groups.add(user_group(user_id))
+    return groups
+
+
+def broadcast_after_commit(message: dict, groups: set[str]) -> None:
+    transaction.on_commit(lambda: _send(message, groups), robust=True)
+
+
+def _send(message: dict, groups: set[str]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in sorted(groups):
+        try:
+            async_to_sync(layer.group_send)(group, {"type": "case.event", "message": message})
+        except Exception:
+            # The log is the source of truth: a board that missed this resumes from it.
+            logger.exception("broadcast to %s failed for event %s", group, message.get("id"))

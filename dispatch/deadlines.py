@@ -1,0 +1,120 @@
+"""Stage clocks: due times and warning lights (红黄绿灯) in the city's working or natural time.
+
+A case's current stage has a limit (TimeLimit for its category, stage and urgency). On entering
+the stage we precompute `due_at` and `yellow_at` (the moment 80 % of the limit is used), so the
+light at any moment is a comparison, and the worker finds changes with indexed range scans.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+
+from citymgmt import calendar
+from citymgmt.models import TimeLimit
+
+from .models.cases import Light
+
+YELLOW_SHARE = 0.8
+
+# Used when a category has no limit for a stage: the common defaults of city tables.
+FALLBACK_LIMITS = {
+    "register": (30, "minutes"),
+    "dispatch": (30, "minutes"),
+    "verify": (60, "minutes"),
+    "check": (60, "minutes"),
+    "handle": (1, "work_days"),
+}
+_LIMIT_CACHE_SECONDS = 60
+
+
+def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
+    key = f"timelimit:{category_id}:{stage}:{urgency}"
+    found = cache.get(key)
+    if found is None:
+        row = (
+            TimeLimit.objects.filter(category_id=category_id, stage=stage, urgency=urgency)
+            .values_list("amount", "unit")
+            .first()
+        )
+        found = tuple(row) if row else FALLBACK_LIMITS[stage]
+        cache.set(key, found, _LIMIT_CACHE_SECONDS)
+    return found
+
+
+def is_natural(unit: str) -> bool:
+    return unit == TimeLimit.Unit.MINUTES
+
+
+def advance(start: datetime, seconds: float, unit: str) -> datetime:
+    """`seconds` of the unit's kind of time after `start`."""
+    if is_natural(unit):
+        return start + timedelta(seconds=seconds)
+    return calendar.add_working_duration(start, timedelta(seconds=seconds))
+
+
+def remaining(now: datetime, due: datetime, unit: str) -> float:
+    """Seconds of the unit's kind of time from now until due (negative when overdue)."""
+    if is_natural(unit):
+        return (due - now).total_seconds()
+    if due >= now:
+        return calendar.working_time_between(now, due).total_seconds()
+    return -calendar.working_time_between(due, now).total_seconds()
+
+
+def light_at(case, now: datetime) -> str:
+    if case.due_at is None:
+        return Light.NONE
+    if now >= case.due_at:
+        return Light.RED
+    if case.yellow_at is not None and now >= case.yellow_at:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def start_stage(case, stage: str | None, now: datetime) -> None:
+    """Start the clock of `stage` (None: no clock in this state)."""
+    case.paused_remaining_s = None
+    if stage is None:
+        case.stage_started_at = case.due_at = case.yellow_at = None
+        case.stage_unit, case.stage_limit_s, case.light = "", None, Light.NONE
+        return
+    amount, unit = limit_for(case.category_id, stage, case.urgency)
+    if is_natural(unit):
+        due = now + timedelta(minutes=amount)
+    else:
+        due = calendar.add_working_time(now, amount, unit)
+    total = remaining(now, due, unit)
+    case.stage_started_at, case.stage_unit, case.stage_limit_s, case.due_at = now, unit, total, due
+    _set_yellow(case, now)
+
+
+def _set_yellow(case, now: datetime) -> None:
+    """Place yellow_at where the unused share of the limit falls to 20 %."""
+    left = remaining(now, case.due_at, case.stage_unit)
+    case.yellow_at = advance(now, max(0.0, left - (1 - YELLOW_SHARE) * case.stage_limit_s), case.stage_unit)
+    case.light = light_at(case, now)
+
+
+def pause(case, now: datetime) -> None:
+    """挂账: stop the clock, keeping what was left of the limit."""
+    case.paused_remaining_s = remaining(now, case.due_at, case.stage_unit) if case.due_at else None
+    case.due_at = case.yellow_at = None
+    case.light = Light.NONE
+
+
+def resume(case, now: datetime) -> None:
+    """Restart a paused clock: the suspended time does not count."""
+    if case.paused_remaining_s is None:
+        return
+    case.due_at = advance(now, max(0.0, case.paused_remaining_s), case.stage_unit)
+    if case.paused_remaining_s <= 0:
+        case.due_at = now
+    case.paused_remaining_s = None
+    _set_yellow(case, now)
+
+
+def extend(case, hours: int, now: datetime) -> None:
+    """延期: an approved postponement moves the due time by `hours` of the stage's kind of time."""
+    case.stage_limit_s = (case.stage_limit_s or 0) + hours * 3600
+    case.due_at = advance(case.due_at, hours * 3600, case.stage_unit)
+    _set_yellow(case, now)

@@ -1,0 +1,48 @@
+"""Resume, don't lose: replaying the case event log to a reconnecting board or handset.
+
+A client says the last event id it applied; it gets every later event it would have received
+live, from the log, then `synced`, then the live stream. When the gap is too large to replay
+(older than the replay window), it is told to `resync`: reload its lists.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .broadcast import event_message
+from .models import CaseEvent
+
+REPLAY_MAX_EVENTS = getattr(settings, "REPLAY_MAX_EVENTS", 5000)
+REPLAY_MAX_AGE = timedelta(hours=getattr(settings, "REPLAY_MAX_AGE_HOURS", 24))
+
+
+class ResyncNeeded(Exception):
+    pass
+
+
+def last_event_id() -> int:
+    return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def replay(groups: set[str], since: int) -> list[dict]:
+    """The messages of events after `since` that went to any of `groups`, oldest first."""
+    events = (
+        CaseEvent.objects.filter(id__gt=since, audiences__group__in=sorted(groups))
+        .distinct()
+        .order_by("id")
+        .select_related(
+            "case", "case__category", "case__department", "case__suggested_department", "case__assigned_inspector",
+            "case__cell",
+        )[: REPLAY_MAX_EVENTS + 1]
+    )  # fmt: skip
+    events = list(events)
+    if len(events) > REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - REPLAY_MAX_AGE):
+        raise ResyncNeeded()
+    return [_historic_message(e) for e in events]
+
+
+def _historic_message(event) -> dict:
+    # The case summary is today's; the event fields say what happened then. Boards apply events in
+    # order, so the last one leaves each case as it is now.
+    return event_message(event, event.case)

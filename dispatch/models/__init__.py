@@ -1,0 +1,19 @@
+"""Cases and their append-only event log."""
+
+from .cases import Case, CaseNumberSequence, Light, Source, State, Urgency
+from .duplicates import PossibleDuplicate
+from .events import CaseEvent, CaseEventAudience
+from .photos import CasePhoto
+
+__all__ = [
+    "Case",
+    "CaseEvent",
+    "CaseEventAudience",
+    "CaseNumberSequence",
+    "CasePhoto",
+    "Light",
+    "PossibleDuplicate",
+    "Source",
+    "State",
+    "Urgency",
+]

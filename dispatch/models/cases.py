@@ -1,0 +1,167 @@
+"""The case 案卷: one problem in the city, from report to closure."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("待受理")
+    VERIFYING = "verifying", _("核实中")
+    REGISTERED = "registered", _("已立案")
+    DISPATCHED = "dispatched", _("处置中")
+    SUSPENDED = "suspended", _("挂账")
+    HANDLED = "handled", _("已处置")
+    CHECKING = "checking", _("核查中")
+    CLOSED = "closed", _("已结案")
+    REJECTED = "rejected", _("不予立案")
+    CANCELLED = "cancelled", _("已作废")
+    DUPLICATE = "duplicate", _("重复")
+
+
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.CANCELLED, State.DUPLICATE})
+OPEN_STATES = frozenset(set(State) - FINAL_STATES)
+
+
+class Source(models.TextChoices):
+    INSPECTOR = "inspector", _("监督员上报")
+    CALL_TAKER = "call_taker", _("热线受理")
+    SMS = "sms", _("短信")
+    VOICE = "voice", _("语音留言")
+    OPEN311 = "open311", _("Open311")
+    SELF_RESOLVED = "self_resolved", _("自处理")
+
+
+PUBLIC_SOURCES = frozenset({Source.CALL_TAKER, Source.SMS, Source.VOICE, Source.OPEN311})
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+
+
+class Light(models.TextChoices):
+    """红黄绿灯: share of the current stage's time limit used."""
+
+    NONE = "", _("无")
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+
+
+class Case(models.Model):
+    number = models.CharField(_("案卷号"), max_length=24, unique=True)
+    category = models.ForeignKey("city.Category", on_delete=models.PROTECT, verbose_name=_("类别"))
+    description = models.TextField(_("问题描述"), blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    cell = models.ForeignKey(
+        "city.GridCell", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("网格")
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    needs_verification = models.BooleanField(_("需核实"), default=False)
+    verify_result = models.CharField(_("核实结果"), max_length=16, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("上报人"),
+    )
+    reporter_name = models.CharField(_("市民姓名"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("市民电话"), max_length=32, blank=True)
+    urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED)
+    department = models.ForeignKey(
+        "city.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("处置部门"),
+    )
+    assigned_inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("核实/核查监督员"),
+    )
+    # Clock of the current stage. yellow_at/due_at are precomputed in the city's working time so
+    # the worker finds light changes with two indexed range scans.
+    stage_started_at = models.DateTimeField(_("阶段开始"), null=True, blank=True)
+    yellow_at = models.DateTimeField(_("黄灯时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    light = models.CharField(_("警示灯"), max_length=8, choices=Light.choices, default=Light.NONE, blank=True)
+    stage_unit = models.CharField(_("时限单位"), max_length=16, blank=True)
+    stage_limit_s = models.FloatField(_("阶段时限 (秒)"), null=True, blank=True)
+    paused_remaining_s = models.FloatField(_("挂账时剩余时限 (秒)"), null=True, blank=True)
+    # A department's pending request (延期 / 挂账) awaiting a decision.
+    pending_request = models.CharField(_("待审批申请"), max_length=16, blank=True)
+    pending_hours = models.PositiveIntegerField(_("申请延期小时"), null=True, blank=True)
+    pending_reason = models.CharField(_("申请理由"), max_length=500, blank=True)
+    suggested_department = models.ForeignKey(
+        "city.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("建议处置部门"),
+    )
+    rework_count = models.PositiveIntegerField(_("返工次数"), default=0)
+    postpone_count = models.PositiveIntegerField(_("延期次数"), default=0)
+    return_count = models.PositiveIntegerField(_("回退次数"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("主案卷")
+    )
+    self_resolved = models.BooleanField(_("自处理"), default=False)
+    # Idempotency: (source, client_key) is unique; the hash tells a true retry from a reused key.
+    # NULL, not "": reports without a key must not collide in the unique constraint.
+    client_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    client_key_hash = models.CharField(max_length=64, blank=True)
+    reported_at = models.DateTimeField(_("上报时间"))
+    created_at = models.DateTimeField(_("受理时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("案卷")
+        verbose_name_plural = _("案卷")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "client_key"],
+                condition=models.Q(client_key__isnull=False),
+                name="unique_client_key_per_source",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "-id"]),
+            models.Index(fields=["department", "state"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["category", "state", "reported_at"]),
+            # The deadline worker's two scans: green cases past yellow_at, non-red cases past due_at.
+            models.Index(fields=["yellow_at"], condition=models.Q(light="green"), name="case_green_yellow_at"),
+            models.Index(fields=["due_at"], condition=models.Q(light__in=["green", "yellow"]), name="case_open_due_at"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class CaseNumberSequence(models.Model):
+    """One row per (kind letter + category code + date): the daily sequence of case numbers."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.prefix}:{self.last}"

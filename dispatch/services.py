@@ -1,0 +1,583 @@
+"""Case actions: the only way a case is created or changes state.
+
+`report_case` files a new case; `act` takes any other action of the workflow table; the deadline
+worker's `record_light_change` turns a light. Each one, in a single database transaction, checks
+the table, writes the case, appends one event to the log and schedules its broadcast for after
+the commit.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citymgmt import coords, grid
+from citymgmt.autoassign import suggest_department
+from citymgmt.errors import Conflict, Forbidden, InvalidData, NotFound, WrongState
+from citymgmt.models import Category, Department, GridCell, ResponsibilityGrid, Role
+from citymgmt.roles import department_of, roles_of
+
+from . import broadcast, deadlines, duplicates, photos
+from .models import Case, CaseEvent, CaseEventAudience, Light, Source, State, Urgency
+from .models.cases import OPEN_STATES, PUBLIC_SOURCES
+from .numbers import next_case_number
+from .signals import case_event_written
+from .workflow import ASSIGNED_INSPECTOR, CASE_DEPARTMENT, MACHINE_ROLES, STAGE_OF_STATE, SYSTEM, TRANSITIONS
+
+logger = logging.getLogger("dispatch.actions")
+
+# Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
+_EVENT_LOCK_KEY = 0x63697479  # "city"
+MAX_POSTPONE_HOURS = 720
+
+
+# --------------------------------------------------------------------------- who acts
+
+
+def _acting_role(actor, role: str | None, allowed: frozenset) -> str:
+    """The role the actor takes this action as, or Forbidden."""
+    if actor is None:
+        if role in MACHINE_ROLES and role in allowed:
+            return role
+        raise Forbidden()
+    held = roles_of(actor)
+    if role is not None:
+        if role in held and role in allowed:
+            return role
+        raise Forbidden()
+    for candidate in sorted(held):
+        if candidate in allowed:
+            return candidate
+    raise Forbidden()
+
+
+def _check_actor_rule(transition, case, actor, role) -> None:
+    if transition.actor_rule == ASSIGNED_INSPECTOR and (actor is None or case.assigned_inspector_id != actor.pk):
+        raise Forbidden(_("只有被指派的监督员可以执行此操作。"))
+    if transition.actor_rule == CASE_DEPARTMENT:
+        dept = department_of(actor)
+        if dept is None or dept.pk != case.department_id:
+            raise Forbidden(_("只有承办部门的人员可以执行此操作。"))
+
+
+# --------------------------------------------------------------------------- the log
+
+
+def _write_event(case, *, kind, action, from_state, actor, role, now, note="", data=None, extra_groups=()):
+    if connection.vendor == "postgresql":
+        # Event ids must become visible in increasing order, or a board resuming "since N" could
+        # skip an event with a smaller id that committed later. Writers take this lock just before
+        # inserting their event and hold it to commit, which is a few milliseconds.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_EVENT_LOCK_KEY])
+    event = CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        action=action,
+        from_state=from_state or "",
+        to_state=case.state,
+        actor=actor,
+        actor_role=role,
+        created_at=now,
+        note=note or "",
+        data=data or {},
+    )
+    logger.info(
+        "case %s %s %s→%s by %s (%s) event %s",
+        case.number,
+        action,
+        from_state or "-",
+        case.state,
+        getattr(actor, "username", role),
+        role,
+        event.id,
+    )
+    case_event_written.send(sender=CaseEvent, event=event, case=case)
+    groups = broadcast.groups_for(case, extra_groups)
+    CaseEventAudience.objects.bulk_create([CaseEventAudience(event=event, group=g) for g in sorted(groups)])
+    broadcast.broadcast_after_commit(broadcast.event_message(event, case), groups)
+    return event
+
+
+# --------------------------------------------------------------------------- report
+
+
+def request_fingerprint(payload: dict) -> str:
+    """Hash of a report's content: tells a true retry from a reused idempotency key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def report_case(
+    *,
+    actor,
+    source: str,
+    category: Category | str,
+    description: str = "",
+    lng: float | None = None,
+    lat: float | None = None,
+    crs: str = "wgs84",
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reported_at: datetime | None = None,
+    self_resolved: bool = False,
+    client_key: str | None = None,
+    fingerprint: str = "",
+    photo_files=(),
+    role: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Case, bool]:
+    """File a new case (上报). Returns (case, created); a retry with the same client key returns the
+    first case and created=False, or raises Conflict when the retry carries a different request."""
+    now = now or timezone.now()
+    transition = TRANSITIONS["report"]
+    acting_role = _acting_role(actor, role, transition.roles)
+    if client_key:
+        existing = _existing_report(source, client_key, fingerprint)
+        if existing is not None:
+            return existing, False
+
+    category = _resolve_category(category)
+    if source not in Source.values:
+        raise InvalidData(fields={"source": "unknown"})
+    if urgency not in Urgency.values:
+        raise InvalidData(_("紧急程度只能是 normal 或 urgent。"), fields={"urgency": "invalid"})
+    if reported_at is not None and reported_at > now + timedelta(minutes=5):
+        raise InvalidData(_("上报时间不能晚于当前时间。"), fields={"reported_at": "in_future"})
+    if self_resolved and acting_role != Role.INSPECTOR:
+        raise InvalidData(_("只有监督员可以上报自处理案件。"), fields={"self_resolved": "inspector_only"})
+    cell = None
+    if lng is not None or lat is not None:
+        lng, lat = _checked_point(lng, lat, crs)
+        info = grid.locate(lng, lat)
+        cell = GridCell.objects.get(pk=info.cell_id) if info else None
+    checked_photos = photos.check_photos(photo_files)
+
+    try:
+        with transaction.atomic():
+            case = Case(
+                number=next_case_number(category, now),
+                category=category,
+                description=description or "",
+                lng=lng,
+                lat=lat,
+                address=address or "",
+                cell=cell,
+                source=Source.SELF_RESOLVED if self_resolved else source,
+                needs_verification=source in PUBLIC_SOURCES,
+                reporter=actor,
+                reporter_name=reporter_name or "",
+                reporter_phone=reporter_phone or "",
+                urgency=urgency,
+                state=State.REPORTED,
+                self_resolved=self_resolved,
+                client_key=client_key or None,
+                client_key_hash=fingerprint or "",
+                reported_at=reported_at or now,
+            )
+            deadlines.start_stage(case, STAGE_OF_STATE[State.REPORTED], now)
+            case.save()
+            if checked_photos:
+                photos.save_photos(case, checked_photos, "report")
+            found = duplicates.attach_candidates(case)
+            _write_event(
+                case,
+                kind=CaseEvent.Kind.REPORTED,
+                action="report",
+                from_state=None,
+                actor=actor,
+                role=acting_role,
+                now=now,
+                note=description[:500] if description else "",
+                data={
+                    "source": case.source,
+                    "photos": len(checked_photos),
+                    "possible_duplicates": [d.candidate.number for d in found],
+                },
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return its case.
+        if client_key:
+            existing = _existing_report(source, client_key, fingerprint)
+            if existing is not None:
+                return existing, False
+        raise
+    return case, True
+
+
+def _existing_report(source, client_key, fingerprint):
+    sources = [source, Source.SELF_RESOLVED] if source == Source.INSPECTOR else [source]
+    existing = Case.objects.filter(source__in=sources, client_key=client_key).first()
+    if existing is not None and fingerprint and existing.client_key_hash and existing.client_key_hash != fingerprint:
+        raise Conflict(_("同一个 Idempotency-Key 已用于内容不同的上报。"), fields={"idempotency_key": "reused"})
+    return existing
+
+
+def _resolve_category(category) -> Category:
+    if isinstance(category, Category):
+        return category
+    code = str(category or "").strip().upper()
+    qs = Category.objects.filter(active=True)
+    if code[:1] in ("C", "E") and code[1:].isdigit():
+        kind = Category.Kind.COMPONENT if code[0] == "C" else Category.Kind.EVENT
+        found = qs.filter(kind=kind, code=code[1:]).first()
+    elif code.isdigit():
+        matches = list(qs.filter(code=code)[:2])
+        if len(matches) > 1:
+            raise InvalidData(
+                _("类别代码 %(code)s 同时是部件和事件，请加前缀 C 或 E。") % {"code": code},
+                fields={"category": "ambiguous"},
+            )
+        found = matches[0] if matches else None
+    else:
+        found = None
+    if found is None:
+        raise InvalidData(_("未知的案件类别：%(code)s") % {"code": code or "—"}, fields={"category": "unknown"})
+    return found
+
+
+def _checked_point(lng, lat, crs):
+    try:
+        lng, lat = float(lng), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise InvalidData(_("经纬度必须是数字。"), fields={"lng": "invalid", "lat": "invalid"}) from exc
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90) or lng != lng or lat != lat:
+        raise InvalidData(_("经纬度超出范围。"), fields={"lng": "out_of_range", "lat": "out_of_range"})
+    try:
+        return coords.to_wgs84(lng, lat, crs or "wgs84")
+    except ValueError as exc:
+        raise InvalidData(_("坐标系只能是 wgs84 或 gcj02。"), fields={"crs": "unknown"}) from exc
+
+
+# --------------------------------------------------------------------------- every other action
+
+
+def get_case(number: str) -> Case:
+    try:
+        return Case.objects.get(number=number)
+    except Case.DoesNotExist as exc:
+        raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
+
+
+def act(
+    case: Case | str,
+    action: str,
+    actor,
+    *,
+    params: dict | None = None,
+    photo_files=(),
+    role: str | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Take a workflow action on a case. Raises Forbidden (403), WrongState / Conflict (409) or
+    InvalidData (400); on any error nothing is written and nothing is broadcast."""
+    params = dict(params or {})
+    now = now or timezone.now()
+    transition = TRANSITIONS.get(action)
+    if transition is None or action == "report":
+        raise NotFound(_("没有这个操作：%(action)s") % {"action": action})
+    acting_role = _acting_role(actor, role, transition.roles)
+    number = case.number if isinstance(case, Case) else case
+    checked_photos = photos.check_photos(photo_files)
+    with transaction.atomic():
+        # The row lock serialises concurrent actions on one case: the second sees the first's result.
+        try:
+            case = Case.objects.select_for_update().select_related("category").get(number=number)
+        except Case.DoesNotExist as exc:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
+        if expected_version is not None and case.version != expected_version:
+            raise Conflict(current_version=case.version, state=case.state)
+        if case.state not in transition.sources:
+            raise WrongState(
+                _("案卷当前状态为“%(state)s”，不能执行“%(action)s”。")
+                % {"state": State(case.state).label, "action": transition.label},
+                state=case.state,
+            )
+        _check_actor_rule(transition, case, actor, acting_role)
+        _check_params(transition, params, checked_photos)
+        from_state = case.state
+        old_department_id = case.department_id
+        note, data, followups = _APPLY[action](case, params, actor, now)
+        case.state = transition.next_state(case, params)
+        if case.state != from_state or action in _RESTARTS_CLOCK:
+            _enter_state(case, from_state, now)
+        if case.state == State.CLOSED:
+            case.closed_at = now
+        case.version += 1
+        case.save()
+        if checked_photos:
+            saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
+            data["photos"] = [p.pk for p in saved]
+        _write_event(
+            case,
+            kind=CaseEvent.Kind.UPDATED,
+            action=action,
+            from_state=from_state,
+            actor=actor,
+            role=acting_role,
+            now=now,
+            note=note,
+            data=data,
+            extra_groups=[old_department_id],
+        )
+        for follow_action, follow_params in followups:
+            act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
+    case.refresh_from_db()
+    return case
+
+
+_PHOTO_STAGE = {"verify": "verify", "handle": "handle", "check": "check"}
+_RESTARTS_CLOCK = {"check"}  # a failed check goes back to dispatched with a new handling clock
+
+
+def _enter_state(case, from_state, now) -> None:
+    if from_state == State.DISPATCHED and case.state == State.SUSPENDED:
+        deadlines.pause(case, now)
+    elif from_state == State.SUSPENDED and case.state == State.DISPATCHED:
+        deadlines.resume(case, now)
+    else:
+        deadlines.start_stage(case, STAGE_OF_STATE.get(case.state), now)
+
+
+def _check_params(transition, params, checked_photos) -> None:
+    missing = {}
+    for name in transition.requires:
+        value = params.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing[name] = "required"
+    for name, allowed in transition.choices.items():
+        if name in params and params[name] not in allowed and name not in missing:
+            missing[name] = "invalid"
+    if transition.needs_photos and not checked_photos:
+        missing["photos"] = "required"
+    if missing:
+        raise InvalidData(_("缺少或无效的字段：%(f)s") % {"f": ", ".join(sorted(missing))}, fields=missing)
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(value).strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise InvalidData(fields={"approve": "invalid"})
+
+
+def _inspector(value):
+    """An active inspector, named by username (or a user object from internal callers)."""
+    inspectors = get_user_model().objects.filter(groups__name=Role.INSPECTOR, is_active=True)
+    pk = getattr(value, "pk", None)
+    inspector = inspectors.filter(pk=pk).first() if pk else inspectors.filter(username=str(value)).first()
+    if inspector is None:
+        raise InvalidData(_("找不到这个监督员：%(v)s") % {"v": value}, fields={"inspector": "unknown"})
+    return inspector
+
+
+def _department(value) -> Department:
+    dept = Department.objects.filter(code=str(value), active=True).first()
+    if dept is None:
+        raise InvalidData(_("找不到这个部门：%(v)s") % {"v": value}, fields={"department": "unknown"})
+    return dept
+
+
+def cell_inspector(case):
+    """The inspector responsible for the case's grid cell (first of its responsibility grid)."""
+    if not case.cell_id:
+        return None
+    rgrid = ResponsibilityGrid.objects.filter(cells=case.cell_id).prefetch_related("inspectors").first()
+    if rgrid is None:
+        return None
+    return rgrid.inspectors.filter(is_active=True).order_by("username").first()
+
+
+# Each action's own effect on the case: returns (note, event data, follow-up system actions).
+
+
+def _apply_send_verify(case, params, actor, now):
+    inspector = _inspector(params["inspector"])
+    case.assigned_inspector = inspector
+    return params.get("note", ""), {"inspector": inspector.username}, []
+
+
+def _apply_verify(case, params, actor, now):
+    case.verify_result = params["result"]
+    return params.get("note", ""), {"result": params["result"]}, []
+
+
+def _apply_register(case, params, actor, now):
+    note = params.get("note", "")
+    if case.needs_verification and case.verify_result != "exists" and not str(note).strip():
+        raise InvalidData(
+            _("公众上报的案件须先核实属实；不经核实立案须填写说明。"), fields={"note": "required_without_verification"}
+        )
+    suggested = suggest_department(case.category, case.cell.code if case.cell_id else None)
+    case.suggested_department = suggested
+    data = {"suggested_department": suggested.code if suggested else None, "self_resolved": case.self_resolved}
+    followups = []
+    if not case.self_resolved and case.category.auto_dispatch and suggested is not None:
+        followups.append(("dispatch", {"department": suggested.code, "note": "auto"}))
+    return note, data, followups
+
+
+def _apply_reject(case, params, actor, now):
+    return params["reason"], {"reason": params["reason"]}, []
+
+
+def _apply_merge(case, params, actor, now):
+    master_number = str(params["master"])
+    master = Case.objects.filter(number=master_number).first()
+    if master is None or master.pk == case.pk:
+        raise InvalidData(_("主案卷无效：%(n)s") % {"n": master_number}, fields={"master": "unknown"})
+    if master.state not in OPEN_STATES or master.state == State.DUPLICATE:
+        raise InvalidData(_("主案卷已办结或已合并，不能合并到它。"), fields={"master": "not_open"})
+    case.duplicate_of = master
+    return params.get("note", ""), {"master": master.number}, []
+
+
+def _apply_dispatch(case, params, actor, now):
+    dept = _department(params["department"])
+    data = {"department": dept.code}
+    if case.return_count and case.department_id and case.department_id != dept.pk:
+        data["redispatched_from"] = case.department.code  # counts as a wrong dispatch (错误派遣)
+    case.department = dept
+    case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
+    return params.get("note", ""), data, []
+
+
+def _apply_return(case, params, actor, now):
+    case.return_count += 1
+    # The department stays recorded so a re-dispatch elsewhere can be counted as a wrong dispatch.
+    return params["reason"], {"reason": params["reason"], "department": case.department.code}, []
+
+
+def _apply_request_postpone(case, params, actor, now):
+    try:
+        hours = int(params["hours"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidData(fields={"hours": "invalid"}) from exc
+    if not 1 <= hours <= MAX_POSTPONE_HOURS:
+        raise InvalidData(_("延期小时数须在 1 到 720 之间。"), fields={"hours": "out_of_range"})
+    if case.pending_request:
+        raise Conflict(_("已有待审批的申请。"), fields={"pending_request": case.pending_request})
+    case.pending_request, case.pending_hours, case.pending_reason = "postpone", hours, params["reason"]
+    return params["reason"], {"hours": hours}, []
+
+
+def _apply_decide_postpone(case, params, actor, now):
+    if case.pending_request != "postpone":
+        raise Conflict(_("没有待审批的延期申请。"), fields={"pending_request": "none"})
+    approve = _bool(params["approve"])
+    hours = case.pending_hours
+    if approve:
+        deadlines.extend(case, hours, now)
+        case.postpone_count += 1
+    case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
+    return params.get("note", ""), {"approve": approve, "hours": hours}, []
+
+
+def _apply_request_suspend(case, params, actor, now):
+    if case.pending_request:
+        raise Conflict(_("已有待审批的申请。"), fields={"pending_request": case.pending_request})
+    case.pending_request, case.pending_reason = "suspend", params["reason"]
+    return params["reason"], {}, []
+
+
+def _apply_decide_suspend(case, params, actor, now):
+    if case.pending_request != "suspend":
+        raise Conflict(_("没有待审批的挂账申请。"), fields={"pending_request": "none"})
+    params["approve"] = _bool(params["approve"])
+    case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
+    return params.get("note", ""), {"approve": params["approve"]}, []
+
+
+def _apply_resume(case, params, actor, now):
+    return params.get("note", ""), {}, []
+
+
+def _apply_handle(case, params, actor, now):
+    case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
+    followups = []
+    inspector = cell_inspector(case)
+    if inspector is not None:
+        followups.append(("send_check", {"inspector": inspector.username}))
+    return params["note"], {}, followups
+
+
+def _apply_send_check(case, params, actor, now):
+    inspector = _inspector(params["inspector"])
+    case.assigned_inspector = inspector
+    return params.get("note", ""), {"inspector": inspector.username}, []
+
+
+def _apply_check(case, params, actor, now):
+    if params["result"] == "failed":
+        case.rework_count += 1  # 返工: back to the same department with a new handling clock
+    return params.get("note", ""), {"result": params["result"]}, []
+
+
+def _apply_cancel(case, params, actor, now):
+    return params["reason"], {"reason": params["reason"]}, []
+
+
+_APPLY = {
+    "send_verify": _apply_send_verify,
+    "verify": _apply_verify,
+    "register": _apply_register,
+    "reject": _apply_reject,
+    "merge": _apply_merge,
+    "dispatch": _apply_dispatch,
+    "return": _apply_return,
+    "request_postpone": _apply_request_postpone,
+    "decide_postpone": _apply_decide_postpone,
+    "request_suspend": _apply_request_suspend,
+    "decide_suspend": _apply_decide_suspend,
+    "resume": _apply_resume,
+    "handle": _apply_handle,
+    "send_check": _apply_send_check,
+    "check": _apply_check,
+    "cancel": _apply_cancel,
+}
+
+
+# --------------------------------------------------------------------------- warning lights
+
+
+def record_light_change(case_id: int, now: datetime | None = None) -> CaseEvent | None:
+    """Re-read a case's light at `now`; if it changed, store it and log one `case.warning` event."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+        if case is None or case.state not in STAGE_OF_STATE or case.due_at is None:
+            return None
+        light = deadlines.light_at(case, now)
+        if light == case.light:
+            return None
+        old, case.light = case.light, light
+        case.save(update_fields=["light", "updated_at"])
+        return _write_event(
+            case,
+            kind=CaseEvent.Kind.WARNING,
+            action="warn",
+            from_state=case.state,
+            actor=None,
+            role=SYSTEM,
+            now=now,
+            data={"from_light": old, "light": light},
+        )
+
+
+def cases_with_light_change(now: datetime):
+    """Ids of cases whose light is out of date at `now`: two range scans on partial indexes."""
+    turning_yellow = Case.objects.filter(light=Light.GREEN, yellow_at__lte=now).values_list("id", flat=True)
+    turning_red = Case.objects.filter(light__in=[Light.GREEN, Light.YELLOW], due_at__lte=now).values_list(
+        "id", flat=True
+    )
+    return sorted(set(turning_yellow) | set(turning_red))

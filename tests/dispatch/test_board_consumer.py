@@ -1,0 +1,145 @@
+"""The board websocket: auth, department scoping, resume from the log, resync."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from citymgmt.asgi import application
+from dispatch import live, services
+from dispatch.models import CaseEvent
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+HEADERS = [(b"origin", b"http://testserver"), (b"host", b"testserver")]  # the test run allows testserver
+
+
+@database_sync_to_async
+def session_cookie(user) -> bytes:
+    """A real session, as a browser signed in through the login page would carry."""
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def connect(user=None, path="/ws/board/"):
+    headers = list(HEADERS)
+    if user is not None:
+        headers.append((b"cookie", await session_cookie(user)))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def receive_all(communicator, timeout=0.5):
+    """Every message until the socket stays quiet for `timeout` (receive_from's own timeout would
+    cancel the consumer)."""
+    out = []
+    while not await communicator.receive_nothing(timeout=timeout):
+        out.append(json.loads(await communicator.receive_from()))
+    return out
+
+
+@database_sync_to_async
+def make(make_case, state, **kw):
+    return make_case(state, now=timezone.now(), **kw)
+
+
+@database_sync_to_async
+def do(number, action, actor, **params):
+    return services.act(number, action, actor, params=params)
+
+
+async def test_anonymous_and_non_staff_are_refused(city):
+    _, connected, _ = await connect()
+    assert not connected
+    _, connected, _ = await connect(city.user("inspector1"))
+    assert not connected
+
+
+async def test_live_events_reach_the_board_after_commit(city, make_case):
+    communicator, connected, _ = await connect(city.user("dispatcher"))
+    assert connected
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    messages = await receive_all(communicator)
+    kinds = [(m["kind"], m["action"]) for m in messages]
+    assert kinds[-1] == ("case.updated", "dispatch")
+    assert [m["id"] for m in messages] == sorted({m["id"] for m in messages})
+    await communicator.disconnect()
+
+
+async def test_department_staff_see_only_their_department(city, make_case):
+    huanwei, _, _ = await connect(city.user("staff_huanwei"))
+    shizheng, _, _ = await connect(city.user("staff_shizheng"))
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    got_h = await receive_all(huanwei)
+    got_s = await receive_all(shizheng)
+    assert [m["action"] for m in got_h] == ["dispatch"]
+    assert got_s == []
+    await huanwei.disconnect()
+    await shizheng.disconnect()
+
+
+async def test_resume_replays_every_missed_event_once_then_syncs(city, make_case):
+    dispatcher = city.user("dispatcher")
+    first = await make(make_case, "reported")
+    since = await database_sync_to_async(live.last_event_id)()
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", dispatcher, department="huanwei")
+    expected = await database_sync_to_async(
+        lambda: list(CaseEvent.objects.filter(id__gt=since).order_by("id").values_list("id", flat=True))
+    )()
+    communicator, connected, _ = await connect(dispatcher, f"/ws/board/?since={since}")
+    assert connected
+    messages = await receive_all(communicator)
+    events = [m["id"] for m in messages if m["type"] == "event"]
+    assert events == expected  # no gap, no duplicate, in order
+    assert messages[-1] == {"type": "synced", "last_id": expected[-1]}
+    # Live again: the next event streams, and a resume with the same id replays nothing twice.
+    await do(first.number, "reject", city.user("calltaker"), reason="不属实")
+    live_messages = await receive_all(communicator)
+    assert [m["action"] for m in live_messages] == ["reject"]
+    await communicator.send_to(text_data=json.dumps({"type": "resume", "since": live_messages[-1]["id"]}))
+    assert await receive_all(communicator) == [{"type": "synced", "last_id": live_messages[-1]["id"]}]
+    await communicator.disconnect()
+
+
+async def test_department_replay_is_scoped_too(city, make_case):
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    communicator, _, _ = await connect(city.user("staff_shizheng"), "/ws/board/?since=0")
+    assert await receive_all(communicator) == [{"type": "synced", "last_id": 0}]
+    await communicator.disconnect()
+
+
+async def test_rolled_back_changes_never_reach_the_board(city, make_case):
+    communicator, _, _ = await connect(city.user("dispatcher"))
+    case = await make(make_case, "registered")
+    await receive_all(communicator)
+
+    def dispatch_then_fail():
+        with transaction.atomic():
+            services.act(case.number, "dispatch", city.user("dispatcher"), params={"department": "huanwei"})
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await database_sync_to_async(dispatch_then_fail)()
+    assert await receive_all(communicator) == []
+    await communicator.disconnect()
+
+
+async def test_resync_when_the_gap_is_older_than_the_replay_window(city, make_case):
+    old = timezone.now() - live.REPLAY_MAX_AGE - timedelta(hours=1)
+    await database_sync_to_async(lambda: make_case("reported", now=old))()
+    communicator, _, _ = await connect(city.user("supervisor"), "/ws/board/?since=0")
+    (message,) = await receive_all(communicator)
+    assert message["type"] == "resync" and message["last_id"] > 0
+    await communicator.disconnect()

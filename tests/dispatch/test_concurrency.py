@@ -1,0 +1,72 @@
+"""Real concurrency on PostgreSQL: two threads at once on one case, and on one idempotency key."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from citymgmt.errors import DomainError
+from dispatch import services
+from dispatch.models import Case, CaseEvent
+from tests.conftest import LAT, LNG
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency need PostgreSQL (set DATABASE_URL); SQLite serialises writers")
+
+
+def run_together(*functions):
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(i, fn):
+        try:
+            barrier.wait()
+            results[i] = ("ok", fn())
+        except Exception as exc:
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_dispatchers_at_once_exactly_one_wins(city, make_case):
+    case = make_case("registered")
+    dispatcher = city.user("dispatcher")
+    results = run_together(
+        lambda: services.act(case.number, "dispatch", dispatcher, params={"department": "huanwei"}),
+        lambda: services.act(case.number, "dispatch", dispatcher, params={"department": "shizheng"}),
+    )
+    outcomes = sorted(r[0] for r in results)
+    assert outcomes == ["error", "ok"], results
+    error = next(r[1] for r in results if r[0] == "error")
+    assert isinstance(error, DomainError) and error.status == 409
+    assert CaseEvent.objects.filter(case=case, action="dispatch").count() == 1
+
+
+def test_two_concurrent_reports_with_one_key_create_one_case(city):
+    inspector = city.user("inspector1")
+
+    def report():
+        case, created = services.report_case(
+            actor=inspector, source="inspector", category="E0102", lng=LNG, lat=LAT,
+            client_key="same-key", fingerprint="f",
+        )  # fmt: skip
+        return case.pk, created
+
+    results = run_together(report, report, report, report)
+    assert all(r[0] == "ok" for r in results), results
+    assert len({r[1][0] for r in results}) == 1
+    assert sorted(r[1][1] for r in results) == [False, False, False, True]
+    assert Case.objects.filter(client_key="same-key").count() == 1
+    assert CaseEvent.objects.filter(action="report").count() == 1
