@@ -1,5 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the environment."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -77,6 +79,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test database is a file, not memory, so a real server process (browser tests) can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"citymgmt-test-{os.getpid()}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
@@ -167,6 +171,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mobile_api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "citymgmt.api.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "citymgmt handset API (城管通)",

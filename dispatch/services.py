@@ -155,8 +155,7 @@ def report_case(
     cell = None
     if lng is not None or lat is not None:
         lng, lat = _checked_point(lng, lat, crs)
-        info = grid.locate(lng, lat)
-        cell = GridCell.objects.get(pk=info.cell_id) if info else None
+        cell = _cell_at(lng, lat)
     checked_photos = photos.check_photos(photo_files)
 
     try:
@@ -240,6 +239,17 @@ def _resolve_category(category) -> Category:
     if found is None:
         raise InvalidData(_("未知的案件类别：%(code)s") % {"code": code or "—"}, fields={"category": "unknown"})
     return found
+
+
+def _cell_at(lng, lat):
+    info = grid.locate(lng, lat)
+    cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
+    if info is not None and cell is None:
+        # Another process changed the grid since this one built its index.
+        grid.invalidate()
+        info = grid.locate(lng, lat)
+        cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
+    return cell
 
 
 def _checked_point(lng, lat, crs):

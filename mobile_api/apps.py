@@ -7,3 +7,6 @@ class MobileApiConfig(AppConfig):
 
     name = "mobile_api"
     verbose_name = _("城管通接口")
+
+    def ready(self):
+        from . import authentication  # noqa: F401  (registers the OpenAPI auth scheme)

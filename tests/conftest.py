@@ -14,7 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 # Production's PBKDF2 costs ~0.3 s a user; tests create many users and check no password strength.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+settings.PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday morning, well inside working hours, away from holidays.
@@ -219,3 +222,43 @@ def make_case(city):
         return case
 
     return make
+
+
+# --------------------------------------------------------------------------- browser tests
+
+
+@pytest.fixture(scope="session")
+def daphne(django_db_setup, django_db_blocker):
+    """A real daphne process serving the test database (use with `transactional_db`)."""
+    from django.db import connection
+
+    from tests.live import Daphne
+
+    server = Daphne(connection.settings_dict).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_url(daphne, transactional_db):
+    return daphne.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (which never downloads a browser here)."""
+    import os
+
+    from tests.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls tests make between
+    # page actions are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()

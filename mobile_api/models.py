@@ -1,0 +1,48 @@
+"""Handset API tokens: random, stored only as a hash, expiring, revocable."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_LIFETIME = timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self):
+        return f"{self.user} token {self.pk}"
+
+    @classmethod
+    def issue(cls, user) -> tuple["ApiToken", str]:
+        """A new token; the raw value is returned once and never stored."""
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, key_hash=hash_token(raw), expires_at=timezone.now() + TOKEN_LIFETIME)
+        return token, raw
+
+    @classmethod
+    def find_valid(cls, raw: str):
+        token = cls.objects.select_related("user").filter(key_hash=hash_token(raw or "")).first()
+        if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
+            return None
+        if not token.user.is_active:
+            return None
+        return token
