@@ -56,7 +56,7 @@ class Daphne:
         self.proc = None
 
     def start(self):
-        log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "citymgmt.asgi:application"],
             cwd=ROOT,
