@@ -33,6 +33,8 @@ logger = logging.getLogger("dispatch.actions")
 
 # Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
 _EVENT_LOCK_KEY = 0x63697479  # "city"
+# What an event's case summary reads: loaded with the case, not one query each.
+SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
 MAX_POSTPONE_HOURS = 720
 
 
@@ -299,7 +301,7 @@ def act(
     with transaction.atomic():
         # The row lock serialises concurrent actions on one case: the second sees the first's result.
         try:
-            case = Case.objects.select_for_update().select_related("category").get(number=number)
+            case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).get(number=number)
         except Case.DoesNotExist as exc:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
         if expected_version is not None and case.version != expected_version:
@@ -564,7 +566,7 @@ def record_light_change(case_id: int, now: datetime | None = None) -> CaseEvent 
     """Re-read a case's light at `now`; if it changed, store it and log one `case.warning` event."""
     now = now or timezone.now()
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(pk=case_id).first()
         if case is None or case.state not in STAGE_OF_STATE or case.due_at is None:
             return None
         light = deadlines.light_at(case, now)

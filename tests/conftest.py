@@ -227,6 +227,12 @@ def make_case(city):
 # --------------------------------------------------------------------------- browser tests
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    while the browser lives, and asyncio tests (consumers) cannot start inside it."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def daphne(django_db_setup, django_db_blocker):
     """A real daphne process serving the test database (use with `transactional_db`)."""

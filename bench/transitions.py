@@ -1,0 +1,86 @@
+"""Transitions per second through dispatch.services, on SQLite and PostgreSQL.
+
+Each case goes report → register → dispatch → handle (+ automatic send_check) → check: five
+service calls, six events. Baseline in the same run: the same number of bare single-row
+UPDATE transactions, i.e. what the database alone costs per write transaction.
+
+    python bench/transitions.py [--database sqlite|postgres] [--cases 300]
+"""
+
+import argparse
+import io
+import statistics
+import time
+
+from _django import minimal_city, percentile, setup, teardown
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--cases", type=int, default=300)
+    args = parser.parse_args()
+    name = "citymgmt_bench_transitions"
+    setup(args.database, name)
+    try:
+        run(args)
+    finally:
+        teardown(args.database, name)
+
+
+def run(args):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+    from django.db.models import F
+    from PIL import Image
+
+    from dispatch import services
+    from dispatch.models import Case, CaseEvent
+
+    category, _dept, users = minimal_city()
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 30, 30)).save(buf, "JPEG")
+    photo = buf.getvalue()
+    latencies = []
+    started = time.perf_counter()
+    for i in range(args.cases):
+        lng, lat = 104.1655 + (i % 97) * 0.0001, 36.5405 + (i % 80) * 0.0001  # inside the 10×10 grid
+
+        def timed(fn):
+            t = time.perf_counter()
+            result = fn()
+            latencies.append(time.perf_counter() - t)
+            return result
+
+        case, _ = timed(lambda lng=lng, lat=lat: services.report_case(
+            actor=users["inspector1"], source="inspector", category=category, lng=lng, lat=lat, description="bench",
+        ))  # fmt: skip
+        n = case.number
+        timed(lambda n=n: services.act(n, "register", users["supervisor"]))
+        timed(lambda n=n: services.act(n, "dispatch", users["dispatcher"], params={"department": "huanwei"}))
+        timed(lambda n=n: services.act(
+            n, "handle", users["staff"], params={"note": "ok"},
+            photo_files=[SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")],
+        ))  # fmt: skip
+        timed(lambda n=n: services.act(n, "check", users["inspector1"], params={"result": "passed"}))
+    elapsed = time.perf_counter() - started
+    calls = len(latencies)
+    events = CaseEvent.objects.count()
+
+    ids = list(Case.objects.values_list("id", flat=True))
+    base_started = time.perf_counter()
+    for i in range(calls):
+        with transaction.atomic():
+            Case.objects.filter(pk=ids[i % len(ids)]).update(version=F("version") + 1)
+    base_elapsed = time.perf_counter() - base_started
+
+    print(f"database: {args.database}   cases: {args.cases}   service calls: {calls}   events written: {events}")
+    print(f"service calls/s:       {calls / elapsed:8.1f}   (events/s {events / elapsed:.1f})")
+    print(f"  latency p50 / p99:   {percentile(latencies, 50) * 1000:6.1f} / {percentile(latencies, 99) * 1000:6.1f} ms"
+          f"   mean {statistics.mean(latencies) * 1000:.1f} ms")  # fmt: skip
+    print(f"baseline bare UPDATE transactions/s: {calls / base_elapsed:8.1f}")
+    print(f"ratio service / bare: {(calls / elapsed) / (calls / base_elapsed):.3f}")
+
+
+if __name__ == "__main__":
+    main()
