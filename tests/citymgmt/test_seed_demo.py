@@ -1,5 +1,7 @@
 """The demo city: what it builds, and that a second run changes nothing."""
 
+import itertools
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -20,7 +22,7 @@ def snapshot():
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("seed_demo", "--password", "pw-demo-12319")
+        call_command("seed_demo", "--password", "pw-demo-12319", "--cases", "80")
         yield
         # Module-scoped data lives outside the per-test transactions: clean up after ourselves.
         call_command("flush", "--noinput")
@@ -57,3 +59,32 @@ def test_seed_again_changes_nothing(seeded):
     before = snapshot()
     call_command("seed_demo", "--password", "a-different-password")
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_demo_history_is_made_by_the_workflow(seeded):
+    from dispatch.models import Case, CaseEvent
+
+    cases = list(Case.objects.all())
+    assert len(cases) == 80
+    states = {c.state for c in cases}
+    assert {"reported", "registered", "dispatched", "closed", "rejected"} <= states, states
+    spread = [c.reported_at for c in cases]
+    assert (max(spread) - min(spread)).days >= 30  # spread over the last 90 days
+    for case in cases:
+        transitions = CaseEvent.objects.filter(case=case).exclude(kind="case.warning").order_by("id")
+        chain = list(transitions.values_list("from_state", "to_state"))
+        assert chain[0] == ("", "reported")
+        # Each event starts where the previous one ended, and the last one left the case as it is.
+        assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(chain)), case.number
+        assert chain[-1][1] == case.state, case.number
+
+
+@pytest.mark.django_db
+def test_seed_cases_again_creates_nothing(seeded):
+    from dispatch.demo import seed_cases
+    from dispatch.models import Case, CaseEvent
+
+    before = (Case.objects.count(), CaseEvent.objects.count())
+    assert seed_cases(80) == 0
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
