@@ -72,7 +72,7 @@ def bench_grid(label, features, n_points):
     t = time.perf_counter()
     grid.locate(0.0, 0.0)
     print(f"index build (locate's first) {time.perf_counter() - t:8.2f} s")
-    index = grid._index
+    index = grid.shared.value
     print(
         f"  buckets {index.nx}x{index.ny}, {np.mean(index.buckets_np >= 0):.0%} answer without a test, "
         f"{np.mean(index.buckets_np < -1):.0%} need one, {len(index.groups):,} candidate lists"

@@ -47,24 +47,21 @@ other processes notice through a version number in Django's cache, looked at no 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from itertools import count
 from numbers import Real
 
 import chinese_calendar
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
+
+from .reloadable import SharedReloadable
 
 log = logging.getLogger(__name__)
 
 UNITS = ("minutes", "work_hours", "work_days")
 DEFAULT_PERIODS = ((dtime(8, 30), dtime(12, 0)), (dtime(14, 30), dtime(18, 0)))
 DEFAULT_WEEKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday
-CACHE_KEY = "citymgmt:calendar:version"
 CHECK_INTERVAL = 3.0  # seconds between looks at the shared calendar version
 MAX_IDLE_DAYS = 3660  # consecutive non-working days after which the calendar is deemed broken
 MAX_WALK_DAYS = 100 * 366  # days one call may walk through
@@ -161,81 +158,18 @@ def _load(version, tz) -> _State:
     return _State(version, tz, weekly, overrides)
 
 
-_lock = threading.Lock()
-_current: _State | None = None
-_next_check = 0.0  # time.monotonic() after which the shared version is looked at again
-_generations = count(1)
-_generation = 0  # bumped by invalidate(); a load started under an older one is not kept
+def _load_now(version) -> _State:
+    return _load(version, timezone.get_default_timezone())
 
 
-def _shared_version():
-    try:
-        return cache.get(CACHE_KEY)
-    except Exception:  # a cache outage must not stop the clocks
-        log.warning("calendar: cannot read the calendar version from the cache", exc_info=True)
-        return None
-
-
-def _bump_shared_version():
-    try:
-        try:
-            cache.incr(CACHE_KEY)
-        except ValueError:  # missing (first change, or evicted): start from a value nobody has seen
-            cache.set(CACHE_KEY, time.time_ns(), timeout=None)
-    except Exception:
-        log.warning("calendar: cannot bump the calendar version in the cache", exc_info=True)
-
-
-def _state() -> _State:
-    state = _current
-    if state is not None and time.monotonic() < _next_check and state.tz is timezone.get_default_timezone():
-        return state
-    return _refresh()
-
-
-def _refresh() -> _State:
-    global _current, _next_check
-    tz = timezone.get_default_timezone()
-    state = _current
-    if state is not None and state.tz is tz and state.version == _shared_version():
-        _next_check = time.monotonic() + CHECK_INTERVAL
-        return state
-    with _lock:
-        state = _current
-        version = _shared_version()  # read before the tables: a change during the load is seen later
-        if state is None or state.tz is not tz or state.version != version:
-            generation = _generation
-            state = _load(version, tz)
-            if generation == _generation:  # no invalidate() while loading
-                _current = state
-        _next_check = time.monotonic() + CHECK_INTERVAL
-        return state
-
-
-def _drop():
-    global _current, _generation, _next_check
-    _generation = next(_generations)
-    _current = None
-    _next_check = 0.0
-
-
-def _drop_and_bump():
-    _drop()
-    _bump_shared_version()
+# Reloaded when the calendar changes here or in another process (see citymgmt.reloadable).
+shared = SharedReloadable("calendar", _load_now, check_interval=CHECK_INTERVAL, key=timezone.get_default_timezone)
+_state = shared.get
 
 
 def invalidate(using: str = DEFAULT_DB_ALIAS):
-    """The calendar changed: reload it on next use, here and (through the cache) elsewhere.
-
-    Inside a transaction this acts now (this process sees its own writes) and once more when the
-    transaction commits, so that no process keeps a calendar loaded from the data before the commit.
-    """
-    _drop_and_bump()
-    connection = connections[using]
-    if connection.in_atomic_block:
-        pending = getattr(connection, "run_on_commit", [])
-        if not any(entry[1] is _drop_and_bump for entry in pending):
-            transaction.on_commit(_drop_and_bump, using=using)
+    """The calendar changed: reload it on next use, here and elsewhere."""
+    shared.invalidate(using)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

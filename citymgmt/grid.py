@@ -25,19 +25,18 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 import warnings
 from array import array
 from dataclasses import dataclass
-from itertools import count
 
 import numpy as np
 import shapely
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import TextField
 from django.db.models.functions import Cast
+
+from .reloadable import SharedReloadable
 
 try:  # the C ufunc itself: ~2 µs a call instead of ~3.5 µs through the Python wrapper
     from shapely.lib import intersects_xy as _intersects_xy
@@ -46,7 +45,6 @@ except ImportError:  # pragma: no cover - shapely moved it
 
 log = logging.getLogger(__name__)
 
-CACHE_KEY = "citymgmt:grid:version"
 CHECK_INTERVAL = 3.0  # seconds between looks at the shared grid version
 BUCKETS_PER_CELL_SIDE = 4
 MAX_BUCKETS = 4_000_000  # 16 MB of int32; past that, buckets grow
@@ -214,30 +212,6 @@ class _Index:
 
 # ---------------------------------------------------------------------------------------------- state
 
-_lock = threading.Lock()
-_index: _Index | None = None
-_next_check = 0.0  # time.monotonic() after which the shared version is looked at again
-_generations = count(1)
-_generation = 0  # bumped by invalidate(); a build started under an older one is not kept
-
-
-def _shared_version():
-    try:
-        return cache.get(CACHE_KEY)
-    except Exception:  # a cache outage must not stop locating points
-        log.warning("grid: cannot read the grid version from the cache", exc_info=True)
-        return None
-
-
-def _bump_shared_version():
-    try:
-        try:
-            cache.incr(CACHE_KEY)
-        except ValueError:  # missing (first change, or evicted): start from a value nobody has seen
-            cache.set(CACHE_KEY, time.time_ns(), timeout=None)
-    except Exception:
-        log.warning("grid: cannot bump the grid version in the cache", exc_info=True)
-
 
 def _build(version) -> _Index:
     from citymgmt.models import GridCell
@@ -275,65 +249,21 @@ def _build(version) -> _Index:
     return index
 
 
-def _current() -> _Index:
-    """The index to use now: the cached one, unless the grid changed here or elsewhere."""
-    global _index, _next_check
-    index = _index
-    if index is not None:
-        version = _shared_version()
-        if version == index.version:
-            _next_check = time.monotonic() + CHECK_INTERVAL
-            return index
-    with _lock:
-        index = _index
-        version = _shared_version()  # read before the cells: a change during the build is seen later
-        if index is None or index.version != version:
-            generation = _generation
-            index = _build(version)
-            if generation == _generation:  # no invalidate() while building
-                _index = index
-        _next_check = time.monotonic() + CHECK_INTERVAL
-        return index
+# Rebuilt when the grid changes here or in another process (see citymgmt.reloadable).
+shared = SharedReloadable("grid", lambda version: _build(version), check_interval=CHECK_INTERVAL)
+
+
+def invalidate(using: str = DEFAULT_DB_ALIAS):
+    """The grid changed: rebuild the index on next use, here and elsewhere."""
+    shared.invalidate(using)
 
 
 def locate(lng: float, lat: float) -> CellInfo | None:
     """The grid cell covering (lng, lat), WGS-84; None outside every cell."""
-    index = _index
-    if index is None or time.monotonic() >= _next_check:
-        index = _current()
-    return index.locate(lng, lat)
+    return shared.get().locate(lng, lat)
 
 
 def locate_many(points) -> list[CellInfo | None]:
     """`locate` for many points at once: a sequence of (lng, lat) pairs or an (n, 2) array."""
     arr = np.asarray(points, dtype=float).reshape(-1, 2)
-    index = _index
-    if index is None or time.monotonic() >= _next_check:
-        index = _current()
-    return index.locate_many(np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1]))
-
-
-def _drop():
-    global _index, _generation, _next_check
-    _generation = next(_generations)
-    _index = None
-    _next_check = 0.0
-
-
-def _drop_and_bump():
-    _drop()
-    _bump_shared_version()
-
-
-def invalidate(using: str = DEFAULT_DB_ALIAS):
-    """The grid changed: rebuild the index on next use, here and (through the cache) elsewhere.
-
-    Inside a transaction this acts now (this process sees its own writes) and once more when the
-    transaction commits, so that no process keeps an index built from the data before the commit.
-    """
-    _drop_and_bump()
-    connection = connections[using]
-    if connection.in_atomic_block:
-        pending = getattr(connection, "run_on_commit", [])
-        if not any(entry[1] is _drop_and_bump for entry in pending):
-            transaction.on_commit(_drop_and_bump, using=using)
+    return shared.get().locate_many(np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1]))

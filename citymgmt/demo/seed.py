@@ -5,7 +5,6 @@ Every step creates what is missing and leaves what exists alone, so re-running c
 
 import io
 import json
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -13,13 +12,11 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from citymgmt import calendar
-from citymgmt.importers.categories import import_categories
+from citymgmt.importers.categories import SHIPPED_TABLE, import_categories
 from citymgmt.importers.grid import import_grid
 from citymgmt.models import Community, Department, GridCell, Place, ResponsibilityGrid, Role, StaffProfile
 
 from .grid import demo_grid_features
-
-CATEGORIES_CSV = Path(__file__).resolve().parent.parent / "data" / "categories.csv"
 
 DEPARTMENTS = [
     # code, name, English name, phone
@@ -81,7 +78,7 @@ def seed_city(password: str, out=None) -> dict:
     if not GridCell.objects.filter(code__startswith="620402").exists():
         import_grid(io.StringIO(json.dumps(demo_grid_features())))
         created["grid"] = True
-    import_categories(CATEGORIES_CSV)
+    import_categories(SHIPPED_TABLE)
     with transaction.atomic():
         created["places"] = _ensure_places()
         created["users"] = _ensure_users(password)

@@ -34,7 +34,9 @@ from django.db import transaction
 
 from citymgmt.models import Category, Department, RoutingRule, TimeLimit
 
-from . import DataFileError
+from . import DataFileError, read_text
+
+SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "categories.csv"
 
 STAGES = ("register", "dispatch", "handle", "verify", "check")
 LIMIT_COLUMNS = {
@@ -84,7 +86,7 @@ class CategoryRow:
 
 def parse_categories_csv(path_or_file) -> list[CategoryRow]:
     """Read and check a category file (a path, or an open text/binary file). Raises DataFileError."""
-    reader = csv.DictReader(io.StringIO(_read(path_or_file), newline=""))
+    reader = csv.DictReader(io.StringIO(read_text(path_or_file), newline=""))
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     if not header:
         raise DataFileError(["the file is empty (no header row)"])
@@ -191,23 +193,6 @@ def import_categories(path_or_file) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-
-
-def _read(path_or_file) -> str:
-    try:
-        if isinstance(path_or_file, str | Path):
-            with open(path_or_file, "rb") as fh:
-                raw = fh.read()
-        else:
-            raw = path_or_file.read()
-    except OSError as exc:
-        raise DataFileError([f"cannot read the file: {exc}"]) from exc
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DataFileError([f"not UTF-8 text: {exc}"]) from exc
-    return raw.removeprefix("\ufeff")
 
 
 def _parse_limit(text: str) -> tuple[int, str] | str:

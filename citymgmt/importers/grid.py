@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 
 import shapely
 from django.db import transaction
@@ -24,7 +23,7 @@ from shapely.validation import explain_validity
 from citymgmt import grid
 from citymgmt.models import Community, District, GridCell, Street
 
-from . import DataFileError
+from . import DataFileError, read_text
 
 CODE_RE = re.compile(r"[0-9]{14,15}")
 NAME_FIELDS = ("district_name", "street_name", "community_name")
@@ -50,20 +49,7 @@ def import_grid(path_or_file) -> dict:
 
 def _read(path_or_file):
     try:
-        if isinstance(path_or_file, str | Path):
-            with open(path_or_file, "rb") as fh:
-                raw = fh.read()
-        else:
-            raw = path_or_file.read()
-    except OSError as exc:
-        raise DataFileError([f"cannot read the file: {exc}"]) from exc
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DataFileError([f"not UTF-8 text: {exc}"]) from exc
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(read_text(path_or_file), parse_constant=_reject_constant)
     except (json.JSONDecodeError, ValueError) as exc:
         raise DataFileError([f"not valid JSON: {exc}"]) from exc
 

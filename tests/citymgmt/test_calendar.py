@@ -288,8 +288,8 @@ def test_another_process_change_is_seen_through_the_shared_version(monkeypatch):
     assert add(at(2027, 2, 12, 17), 2) == at(2027, 2, 15, 9, 30)
     CalendarDay.objects.bulk_create([CalendarDay(date=date(2027, 2, 15), is_working=False)])  # no signal
     assert add(at(2027, 2, 12, 17), 2) == at(2027, 2, 15, 9, 30)  # cached
-    calendar._bump_shared_version()  # what invalidate() in another process does
-    monkeypatch.setattr(calendar, "_next_check", 0.0)  # as if CHECK_INTERVAL had passed
+    calendar.shared.bump_version()  # what invalidate() in another process does
+    monkeypatch.setattr(calendar.shared, "next_check", 0.0)  # as if CHECK_INTERVAL had passed
     assert add(at(2027, 2, 12, 17), 2) == at(2027, 2, 16, 9, 30)
 
 

@@ -207,19 +207,19 @@ def test_other_processes_changes_seen_through_the_cache_version(two_by_two, monk
     # A change this process's signals did not see (a queryset update sends none)...
     GridCell.objects.filter(code="62040200100103").update(code="62040200100199")
     assert code_at(*inside) == "62040200100103"  # ...is not seen by itself,
-    cache.incr(grid.CACHE_KEY)  # ...but the other process bumped the version.
+    cache.incr(grid.shared.cache_key)  # ...but the other process bumped the version.
     assert code_at(*inside) == "62040200100103"  # not checked on every call,
-    monkeypatch.setattr(grid, "_next_check", 0.0)  # only once CHECK_INTERVAL has passed
+    monkeypatch.setattr(grid.shared, "next_check", 0.0)  # only once CHECK_INTERVAL has passed
     assert code_at(*inside) == "62040200100199"
 
 
 def test_invalidate_bumps_shared_version_even_when_missing(db):
-    cache.delete(grid.CACHE_KEY)
+    cache.delete(grid.shared.cache_key)
     grid.invalidate()
-    first = cache.get(grid.CACHE_KEY)
+    first = cache.get(grid.shared.cache_key)
     assert first is not None
     grid.invalidate()
-    assert cache.get(grid.CACHE_KEY) == first + 1
+    assert cache.get(grid.shared.cache_key) == first + 1
 
 
 def test_concurrent_first_use_builds_once(two_by_two, monkeypatch):
@@ -228,7 +228,7 @@ def test_concurrent_first_use_builds_once(two_by_two, monkeypatch):
 
     # Threads cannot see this test's rows (its transaction), so the slow build is simulated.
     grid.locate(0, 0)
-    built = grid._index
+    built = grid.shared.value
     builds = []
 
     def slow_build(version):

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from citymgmt.importers import DataFileError
 from citymgmt.importers.categories import COLUMNS, import_categories, parse_categories_csv
-from citymgmt.management.commands.import_categories import DEFAULT_CSV
+from citymgmt.importers.categories import SHIPPED_TABLE as DEFAULT_CSV
 from citymgmt.models import Category, Department, RoutingRule, TimeLimit
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,7 @@
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from citymgmt.importers import DataFileError
-from citymgmt.importers.categories import import_categories
-
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "data" / "categories.csv"
+from citymgmt.importers import import_or_fail
+from citymgmt.importers.categories import SHIPPED_TABLE, import_categories
 
 
 class Command(BaseCommand):
@@ -16,16 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", nargs="?", default=str(DEFAULT_CSV), help="the .csv file (default: the shipped category table)"
+            "path", nargs="?", default=str(SHIPPED_TABLE), help="the .csv file (default: the shipped category table)"
         )
 
     def handle(self, *args, path, **options):
-        try:
-            summary = import_categories(path)
-        except DataFileError as exc:
-            for problem in exc.problems:
-                self.stderr.write(problem)
-            raise CommandError(f"{path}: {len(exc.problems)} problem(s); nothing was imported") from exc
+        summary = import_or_fail(import_categories, path, self.stderr)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{path}: {summary['categories']} categories ({summary['components']} components, "

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from citymgmt.importers import DataFileError
+from citymgmt.importers import import_or_fail
 from citymgmt.importers.grid import import_grid
 
 
@@ -14,12 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the .geojson file")
 
     def handle(self, *args, path, **options):
-        try:
-            summary = import_grid(path)
-        except DataFileError as exc:
-            for problem in exc.problems:
-                self.stderr.write(problem)
-            raise CommandError(f"{path}: {len(exc.problems)} problem(s); nothing was imported") from exc
+        summary = import_or_fail(import_grid, path, self.stderr)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{path}: {summary['cells']} cells ({summary['cells_created']} new, "
