@@ -4,7 +4,10 @@ Tests run with production-like defaults (DEBUG off) and a throwaway key.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DEBUG", "0")
+# Photos written by tests go to a throwaway folder, not the checkout.
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="citymgmt-test-media-"))
