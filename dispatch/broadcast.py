@@ -82,9 +82,14 @@ def _send(message: dict, groups: set[str]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in sorted(groups):
+    # One hop into the event loop for all the groups, not one per group.
+    async_to_sync(_send_all)(layer, message, sorted(groups))
+
+
+async def _send_all(layer, message: dict, groups: list[str]) -> None:
+    for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, {"type": "case.event", "message": message})
+            await layer.group_send(group, {"type": "case.event", "message": message})
         except Exception:
             # The log is the source of truth: a board that missed this resumes from it.
             logger.exception("broadcast to %s failed for event %s", group, message.get("id"))
