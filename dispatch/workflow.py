@@ -8,6 +8,8 @@ the request must carry, and which stage clock runs afterwards.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from citymgmt.models import Role
 
 from .models.cases import OPEN_STATES, State
@@ -40,7 +42,7 @@ class Transition:
     actor_rule: str | None = None
     requires: tuple = ()  # params that must be present and non-empty
     needs_photos: bool = False
-    label: str = ""
+    label: str = ""  # 中文 name of the action, translated lazily
     choices: dict = field(default_factory=dict)  # param -> allowed values
 
     def next_state(self, case, params) -> str:
@@ -68,7 +70,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({None}),
             frozenset({R.INSPECTOR, R.CALL_TAKER, HOTLINE, OPEN311}),
             State.REPORTED,
-            label="上报",
+            label=_("上报"),
         ),
         Transition(
             "send_verify",
@@ -76,7 +78,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.CALL_TAKER, R.SUPERVISOR}),
             State.VERIFYING,
             requires=("inspector",),
-            label="派核实",
+            label=_("派核实"),
         ),
         Transition(
             "verify",
@@ -86,16 +88,18 @@ TRANSITIONS: dict[str, Transition] = {
             actor_rule=ASSIGNED_INSPECTOR,
             requires=("result",),
             choices={"result": ("exists", "not_found", "unable")},
-            label="核实",
+            label=_("核实"),
         ),
-        Transition("register", frozenset({State.REPORTED}), frozenset({R.SUPERVISOR}), _after_register, label="立案"),
+        Transition(
+            "register", frozenset({State.REPORTED}), frozenset({R.SUPERVISOR}), _after_register, label=_("立案")
+        ),
         Transition(
             "reject",
             frozenset({State.REPORTED}),
             frozenset({R.CALL_TAKER, R.SUPERVISOR}),
             State.REJECTED,
             requires=("reason",),
-            label="不予立案",
+            label=_("不予立案"),
         ),
         Transition(
             "merge",
@@ -103,7 +107,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.CALL_TAKER, R.SUPERVISOR}),
             State.DUPLICATE,
             requires=("master",),
-            label="合并",
+            label=_("合并"),
         ),
         Transition(
             "dispatch",
@@ -111,7 +115,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.DISPATCHER, SYSTEM}),
             State.DISPATCHED,
             requires=("department",),
-            label="派遣",
+            label=_("派遣"),
         ),
         Transition(
             "return",
@@ -120,7 +124,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.REGISTERED,
             actor_rule=CASE_DEPARTMENT,
             requires=("reason",),
-            label="回退",
+            label=_("回退"),
         ),
         Transition(
             "request_postpone",
@@ -129,7 +133,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.DISPATCHED,
             actor_rule=CASE_DEPARTMENT,
             requires=("hours", "reason"),
-            label="申请延期",
+            label=_("申请延期"),
         ),
         Transition(
             "decide_postpone",
@@ -137,7 +141,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.DISPATCHER, R.SUPERVISOR}),
             State.DISPATCHED,
             requires=("approve",),
-            label="延期审批",
+            label=_("延期审批"),
         ),
         Transition(
             "request_suspend",
@@ -146,7 +150,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.DISPATCHED,
             actor_rule=CASE_DEPARTMENT,
             requires=("reason",),
-            label="申请挂账",
+            label=_("申请挂账"),
         ),
         Transition(
             "decide_suspend",
@@ -154,14 +158,14 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.SUPERVISOR}),
             _after_decide_suspend,
             requires=("approve",),
-            label="挂账审批",
+            label=_("挂账审批"),
         ),
         Transition(
             "resume",
             frozenset({State.SUSPENDED}),
             frozenset({R.DISPATCHER, R.SUPERVISOR}),
             State.DISPATCHED,
-            label="恢复处置",
+            label=_("恢复处置"),
         ),
         Transition(
             "handle",
@@ -171,7 +175,7 @@ TRANSITIONS: dict[str, Transition] = {
             actor_rule=CASE_DEPARTMENT,
             requires=("note",),
             needs_photos=True,
-            label="处置反馈",
+            label=_("处置反馈"),
         ),
         Transition(
             "send_check",
@@ -179,7 +183,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.CALL_TAKER, R.SUPERVISOR, SYSTEM}),
             State.CHECKING,
             requires=("inspector",),
-            label="派核查",
+            label=_("派核查"),
         ),
         Transition(
             "check",
@@ -189,7 +193,7 @@ TRANSITIONS: dict[str, Transition] = {
             actor_rule=ASSIGNED_INSPECTOR,
             requires=("result",),
             choices={"result": ("passed", "failed")},
-            label="核查",
+            label=_("核查"),
         ),
         Transition(
             "cancel",
@@ -197,7 +201,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.SUPERVISOR}),
             State.CANCELLED,
             requires=("reason",),
-            label="作废",
+            label=_("作废"),
         ),
     ]
 }
