@@ -42,3 +42,12 @@ def attach_candidates(case) -> list[PossibleDuplicate]:
     return PossibleDuplicate.objects.bulk_create(
         [PossibleDuplicate(case=case, candidate=c, distance_m=round(d, 1)) for c, d in find_candidates(case)]
     )
+
+
+def reporters_to_tell(case) -> list[Case]:
+    """The cases whose reporters hear about `case`: itself and every case merged into it.
+
+    When a master case closes, the hotline tells each of these residents (and handsets tell
+    each reporting inspector) using the number they were given.
+    """
+    return [case, *Case.objects.filter(duplicate_of=case).order_by("id")]

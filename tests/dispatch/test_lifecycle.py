@@ -218,3 +218,18 @@ def test_broadcast_after_commit_goes_to_board_department_and_user_groups(
     assert message["type"] == "event" and message["kind"] == "case.updated"
     assert message["case"]["number"] == case.number and message["case"]["state"] == "dispatched"
     assert "13812341234" not in str(message) and "王女士" not in str(message)
+
+
+def test_when_a_master_closes_the_reporters_of_merged_cases_are_found_too(city, make_case):
+    from dispatch.duplicates import reporters_to_tell
+
+    master = make_case("dispatched")
+    first = make_case(reporter_phone="13900000001")
+    second = make_case(reporter_phone="13900000002")
+    for dup in (first, second):
+        services.act(dup.number, "merge", city.user("calltaker"), params={"master": master.number})
+    unrelated = make_case(reporter_phone="13900000003")
+    told = reporters_to_tell(master)
+    assert [c.number for c in told] == [master.number, first.number, second.number]
+    assert {c.reporter_phone for c in told} == {"13812341234", "13900000001", "13900000002"}
+    assert unrelated not in told
