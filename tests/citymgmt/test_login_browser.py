@@ -28,7 +28,8 @@ def test_sign_in_in_chinese_and_switch_to_english(live_url, browser):
     page.wait_for_url(f"{live_url}/")
     assert "supervisor09" in page.locator("header").inner_text()
     screenshot(page, "login-home")
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the menu submits the form: wait for the new page
+        page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Welcome"
     context.close()
