@@ -1,7 +1,5 @@
 """Who may do what: roles are Django groups named after `Role`."""
 
-from functools import lru_cache
-
 from .models.staff import Role
 
 
@@ -25,8 +23,3 @@ def has_role(user, *roles: str) -> bool:
 def department_of(user):
     profile = getattr(user, "profile", None) if user is not None and user.is_authenticated else None
     return profile.department if profile else None
-
-
-@lru_cache(maxsize=1)
-def all_roles() -> tuple[str, ...]:
-    return tuple(Role.values)

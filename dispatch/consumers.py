@@ -70,11 +70,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         if message["id"] <= self.last_sent_id:
             return
         self.last_sent_id = message["id"]
-        await self.send_json(self.shape(message))
-
-    def shape(self, message: dict) -> dict:
-        """Hook for subclasses that show less of a case."""
-        return message
+        await self.send_json(message)
 
     async def send_json(self, content):
         await self.send(text_data=json.dumps(content, ensure_ascii=False))

@@ -107,8 +107,6 @@ def resume(case, now: datetime) -> None:
     if case.paused_remaining_s is None:
         return
     case.due_at = advance(now, max(0.0, case.paused_remaining_s), case.stage_unit)
-    if case.paused_remaining_s <= 0:
-        case.due_at = now
     case.paused_remaining_s = None
     _set_yellow(case, now)
 

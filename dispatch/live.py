@@ -39,10 +39,6 @@ def replay(groups: set[str], since: int) -> list[dict]:
     events = list(events)
     if len(events) > REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - REPLAY_MAX_AGE):
         raise ResyncNeeded()
-    return [_historic_message(e) for e in events]
-
-
-def _historic_message(event) -> dict:
     # The case summary is today's; the event fields say what happened then. Boards apply events in
     # order, so the last one leaves each case as it is now.
-    return event_message(event, event.case)
+    return [event_message(e, e.case) for e in events]

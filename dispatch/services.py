@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citymgmt import coords, grid
-from citymgmt.autoassign import suggest_department
+from citymgmt.autoassign import suggest_department_for_case
 from citymgmt.errors import Conflict, Forbidden, InvalidData, NotFound, WrongState
 from citymgmt.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from citymgmt.roles import department_of, roles_of
@@ -430,7 +430,7 @@ def _apply_register(case, params, actor, now):
         raise InvalidData(
             _("公众上报的案件须先核实属实；不经核实立案须填写说明。"), fields={"note": "required_without_verification"}
         )
-    suggested = suggest_department(case.category, case.cell.code if case.cell_id else None)
+    suggested = suggest_department_for_case(case)
     case.suggested_department = suggested
     data = {"suggested_department": suggested.code if suggested else None, "self_resolved": case.self_resolved}
     followups = []

@@ -152,10 +152,6 @@ class Case(models.Model):
     def __str__(self):
         return self.number
 
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
 
 class CaseNumberSequence(models.Model):
     """One row per (kind letter + category code + date): the daily sequence of case numbers."""
