@@ -39,7 +39,10 @@ def _fields(detail) -> dict:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc), status=exc.status)
+        response = Response(error_body(exc), status=exc.status)
+        if "retry_after" in exc.context:
+            response["Retry-After"] = str(exc.context["retry_after"])
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

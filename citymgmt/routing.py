@@ -5,6 +5,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from dispatch.consumers import BoardConsumer
+from mobile_api.consumers import HandsetConsumer
 
 
 def origin_checked(app):
@@ -18,4 +19,6 @@ def origin_checked(app):
 
 websocket_urlpatterns: list = [
     path("ws/board/", origin_checked(AuthMiddlewareStack(BoardConsumer.as_asgi()))),
+    # No origin check: native apps send no Origin, and the token (not a cookie) is what authenticates.
+    path("ws/handset/", HandsetConsumer.as_asgi()),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "citymgmt",
     "dispatch",
     "mobile_api",
@@ -184,6 +185,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "citymgmt handset API (城管通)",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Files in multipart bodies need request components of their own.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page loads Swagger UI from our static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema and the docs are the public contract; reading them needs no login.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
 # --- The city

@@ -40,7 +40,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         try:
             since = max(0, int(since))
         except (TypeError, ValueError):
-            await self.send_json({"type": "error", "error": {"code": "invalid", "message": "since must be an integer"}})
+            await self.send_error("invalid", "since must be an integer")
             return
         try:
             messages = await database_sync_to_async(live.replay)(set(self.groups_joined), since)
@@ -75,6 +75,27 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content):
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send_error("invalid", "messages are JSON objects")
+            return
+        await self.on_message(message)
+
+    async def on_message(self, message: dict) -> None:
+        if message.get("type") == "resume":
+            await self.resume(message.get("since", 0))
+        elif message.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_error("invalid", "unknown message type")
+
+    async def send_error(self, code: str, text: str) -> None:
+        await self.send_json({"type": "error", "error": {"code": code, "message": text}})
+
     def query_since(self):
         values = parse_qs(self.scope.get("query_string", b"").decode()).get("since")
         return values[0] if values else None
@@ -103,19 +124,6 @@ class BoardConsumer(EventStreamConsumer):
             await self.resume(since)
         else:
             self.synced = True  # a client with nothing to resume takes the stream from now on
-
-    async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            await self.send_json({"type": "error", "error": {"code": "invalid", "message": "not JSON"}})
-            return
-        if isinstance(message, dict) and message.get("type") == "resume":
-            await self.resume(message.get("since", 0))
-        elif isinstance(message, dict) and message.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-        else:
-            await self.send_json({"type": "error", "error": {"code": "invalid", "message": "unknown message type"}})
 
 
 def _roles_and_department(user):

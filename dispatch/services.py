@@ -27,7 +27,15 @@ from .models import Case, CaseEvent, CaseEventAudience, Light, Source, State, Ur
 from .models.cases import OPEN_STATES, PUBLIC_SOURCES
 from .numbers import next_case_number
 from .signals import case_event_written
-from .workflow import ASSIGNED_INSPECTOR, CASE_DEPARTMENT, MACHINE_ROLES, STAGE_OF_STATE, SYSTEM, TRANSITIONS
+from .workflow import (
+    ASSIGNED_INSPECTOR,
+    CASE_DEPARTMENT,
+    MACHINE_ROLES,
+    STAGE_OF_STATE,
+    SYSTEM,
+    TRANSITIONS,
+    allowed_actions,
+)
 
 logger = logging.getLogger("dispatch.actions")
 
@@ -58,13 +66,26 @@ def _acting_role(actor, role: str | None, allowed: frozenset) -> str:
     raise Forbidden()
 
 
-def _check_actor_rule(transition, case, actor, role) -> None:
-    if transition.actor_rule == ASSIGNED_INSPECTOR and (actor is None or case.assigned_inspector_id != actor.pk):
-        raise Forbidden(_("只有被指派的监督员可以执行此操作。"))
+def actor_rule_met(transition, case, actor) -> bool:
+    if transition.actor_rule == ASSIGNED_INSPECTOR:
+        return actor is not None and case.assigned_inspector_id == actor.pk
     if transition.actor_rule == CASE_DEPARTMENT:
         dept = department_of(actor)
-        if dept is None or dept.pk != case.department_id:
-            raise Forbidden(_("只有承办部门的人员可以执行此操作。"))
+        return dept is not None and dept.pk == case.department_id
+    return True
+
+
+def _check_actor_rule(transition, case, actor, role) -> None:
+    if actor_rule_met(transition, case, actor):
+        return
+    if transition.actor_rule == ASSIGNED_INSPECTOR:
+        raise Forbidden(_("只有被指派的监督员可以执行此操作。"))
+    raise Forbidden(_("只有承办部门的人员可以执行此操作。"))
+
+
+def available_actions(case, user) -> list[str]:
+    """The actions this person may take on this case now (for buttons and handset menus)."""
+    return [a for a in allowed_actions(case.state, roles_of(user)) if actor_rule_met(TRANSITIONS[a], case, user)]
 
 
 # --------------------------------------------------------------------------- the log

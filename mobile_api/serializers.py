@@ -1,0 +1,272 @@
+"""The handset API's request and response shapes: validated here, documented in the OpenAPI schema."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from citymgmt.privacy import phone_for
+from dispatch.models import CaseEvent, State, Urgency
+from dispatch.photos import MAX_PHOTOS
+from dispatch.services import MAX_POSTPONE_HOURS, available_actions
+
+MAX_POSITIONS = 100
+CRS_CHOICES = [("wgs84", "WGS-84"), ("gcj02", "GCJ-02")]
+
+
+class OptionalBoolean(serializers.BooleanField):
+    """A boolean that is absent when a multipart form leaves it out (DRF would read False)."""
+
+    default_empty_html = empty
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="invalid, not_authenticated, forbidden, not_found, wrong_state, …")
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), help_text="field name → problem")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class UserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    department = serializers.CharField(allow_null=True)
+    grids = serializers.ListField(child=serializers.CharField(), help_text=_("负责的单元网格编码"))
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    user = UserSerializer()
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class TimeLimitSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    urgency = serializers.CharField()
+    amount = serializers.IntegerField()
+    unit = serializers.CharField()
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField(source="full_code", help_text="C0101 / E0102")
+    kind = serializers.CharField()
+    major_code = serializers.CharField()
+    minor_code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    time_limits = TimeLimitSerializer(many=True)
+
+
+class MajorGroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    categories = CategorySerializer(many=True)
+
+
+class KindSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    majors = MajorGroupSerializer(many=True)
+
+
+class CategoryTreeSerializer(serializers.Serializer):
+    kinds = KindSerializer(many=True)
+
+
+class AreaSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LocateQuerySerializer(serializers.Serializer):
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
+
+
+class LocationSerializer(serializers.Serializer):
+    cell = AreaSerializer()
+    community = AreaSerializer()
+    street = AreaSerializer()
+    district = AreaSerializer()
+
+
+# --------------------------------------------------------------------------- cases in
+
+
+class ReportSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=8, help_text="C0101, E0102, or the code alone")
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    reported_at = serializers.DateTimeField(required=False, help_text=_("手机上的上报时间（离线排队的上报）"))
+    self_resolved = OptionalBoolean(required=False, default=False)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, help_text="JPEG/PNG/WebP, ≤ 10 MB each"
+    )
+
+
+class ActionSerializer(serializers.Serializer):
+    """Every action's fields; which ones an action needs is the workflow's rule (400 names the missing)."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    result = serializers.CharField(
+        max_length=16, required=False, help_text="verify: exists/not_found/unable; check: passed/failed"
+    )
+    inspector = serializers.CharField(max_length=150, required=False, help_text="send_verify, send_check: username")
+    department = serializers.CharField(max_length=32, required=False, help_text="dispatch: department code")
+    master = serializers.CharField(max_length=24, required=False, help_text="merge: the master case's number")
+    reason = serializers.CharField(max_length=500, required=False)
+    hours = serializers.IntegerField(min_value=1, max_value=MAX_POSTPONE_HOURS, required=False)
+    approve = OptionalBoolean(required=False)
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("期望的案卷版本：已被他人修改时返回 409")
+    )
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=MAX_PHOTOS)
+
+
+class CaseListQuerySerializer(serializers.Serializer):
+    mine = OptionalBoolean(required=False, default=False)
+    state = serializers.MultipleChoiceField(choices=State.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+
+
+class PositionSerializer(serializers.Serializer):
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    accuracy = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+class PositionBatchSerializer(serializers.Serializer):
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
+    positions = PositionSerializer(many=True, allow_empty=False, max_length=MAX_POSITIONS)
+
+
+class PositionsAcceptedSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    stored = serializers.IntegerField(help_text=_("存入轨迹的采样点数"))
+
+
+# --------------------------------------------------------------------------- cases out
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    stage = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_url(self, photo) -> str:
+        return reverse("mobile_api:photo", args=[photo.pk])
+
+    def get_thumbnail_url(self, photo) -> str:
+        return reverse("mobile_api:photo-thumbnail", args=[photo.pk])
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    actor_role = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+    note = serializers.CharField()
+    data = serializers.DictField()
+
+
+class CaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    category = serializers.CharField(source="category.full_code")
+    category_name = serializers.CharField(source="category.name")
+    description = serializers.CharField()
+    lng = serializers.FloatField(allow_null=True)
+    lat = serializers.FloatField(allow_null=True)
+    address = serializers.CharField()
+    cell = serializers.CharField(source="cell.code", allow_null=True, default=None)
+    source = serializers.CharField()
+    urgency = serializers.CharField()
+    needs_verification = serializers.BooleanField()
+    verify_result = serializers.CharField()
+    self_resolved = serializers.BooleanField()
+    reporter = serializers.CharField(source="reporter.username", allow_null=True, default=None)
+    reporter_phone = serializers.SerializerMethodField(help_text=_("市民电话：仅受理员和值班长可见全号"))
+    department = serializers.CharField(source="department.code", allow_null=True, default=None)
+    suggested_department = serializers.CharField(source="suggested_department.code", allow_null=True, default=None)
+    assigned_inspector = serializers.CharField(source="assigned_inspector.username", allow_null=True, default=None)
+    duplicate_of = serializers.CharField(source="duplicate_of.number", allow_null=True, default=None)
+    light = serializers.CharField()
+    stage_started_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    pending_request = serializers.CharField()
+    pending_hours = serializers.IntegerField(allow_null=True)
+    pending_reason = serializers.CharField()
+    rework_count = serializers.IntegerField()
+    return_count = serializers.IntegerField()
+    postpone_count = serializers.IntegerField()
+    reported_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+    actions = serializers.SerializerMethodField(help_text=_("此人此刻可执行的操作"))
+
+    def get_reporter_phone(self, case) -> str:
+        return phone_for(self.context["request"].user, case.reporter_phone)
+
+    def get_actions(self, case) -> list[str]:
+        return available_actions(case, self.context["request"].user)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    photos = PhotoSerializer(many=True, source="photos.all")
+    timeline = serializers.SerializerMethodField()
+
+    def get_timeline(self, case) -> EventSerializer(many=True):
+        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
+        return EventSerializer(events, many=True).data
+
+
+class CasePageSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = CaseSerializer(many=True)
+
+
+class TaskSerializer(serializers.Serializer):
+    task = serializers.CharField(help_text="verify, check, handle, register, dispatch, decide")
+    due_at = serializers.DateTimeField(allow_null=True)
+    light = serializers.CharField()
+    case = CaseSerializer()
+
+
+class TaskListSerializer(serializers.Serializer):
+    tasks = TaskSerializer(many=True)
