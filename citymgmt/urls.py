@@ -22,3 +22,8 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += [path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "citymgmt.error_pages.bad_request"
+handler403 = "citymgmt.error_pages.permission_denied"
+handler404 = "citymgmt.error_pages.page_not_found"
+handler500 = "citymgmt.error_pages.server_error"

@@ -92,3 +92,12 @@ def test_schema_and_docs_are_served_without_login(client, db):
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()  # Swagger UI comes from our static files
     assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+def test_unknown_api_paths_answer_json_not_html(api, city, client):
+    r = api("inspector1").get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r["Content-Type"] == "application/json"
+    assert r.json()["error"]["code"] == "not_found"
+    assert api("inspector1").get("/api/v1/photos/-1").json()["error"]["code"] == "not_found"
+    # Pages outside /api/ keep Django's HTML 404.
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
