@@ -342,7 +342,14 @@ def test_the_full_loop_through_the_api_alone(api, city):
     assert r.status_code == 200
     body = r.json()
     assert body["state"] == "closed" and body["closed_at"]
-    assert [e["action"] for e in body["timeline"]] == ["report", "register", "dispatch", "handle", "send_check", "check"]
+    assert [e["action"] for e in body["timeline"]] == [
+        "report",
+        "register",
+        "dispatch",
+        "handle",
+        "send_check",
+        "check",
+    ]
     ids = [e["id"] for e in body["timeline"]]
     assert ids == sorted(ids)
     assert [e["to_state"] for e in body["timeline"]][-1] == "closed"
