@@ -47,6 +47,8 @@ def _image_type(content: bytes) -> str:
 
 def _thumbnail(content: bytes) -> bytes:
     with Image.open(io.BytesIO(content)) as img:
+        # JPEG can decode at 1/2..1/8 scale directly: several times faster than decoding it whole.
+        img.draft("RGB", THUMBNAIL_SIZE)
         img = img.convert("RGB")
         img.thumbnail(THUMBNAIL_SIZE)
         out = io.BytesIO()
