@@ -3,7 +3,6 @@ trail in the database for replay, and a coalesced `inspector.position` event for
 
 import json
 import logging
-import math
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
 from dispatch.broadcast import BOARD_GROUP
+from dispatch.duplicates import distance_m
 
 from .models import PositionSample
 
@@ -61,7 +61,7 @@ class MemoryStore:
             return sorted(self._latest.values(), key=lambda p: p.user_id)
 
     def near(self, lng: float, lat: float, radius_m: float) -> list[tuple[Position, float]]:
-        found = [(p, _distance_m(lng, lat, p.lng, p.lat)) for p in self.latest()]
+        found = [(p, distance_m(lng, lat, p.lng, p.lat)) for p in self.latest()]
         return sorted([(p, d) for p, d in found if d <= radius_m], key=lambda pd: pd[1])
 
     def clear(self):
@@ -107,14 +107,6 @@ def _from_json(raw) -> Position:
     d = json.loads(raw)
     d["recorded_at"] = parse_datetime(d["recorded_at"])
     return Position(**d)
-
-
-def _distance_m(lng1, lat1, lng2, lat2) -> float:
-    r = 6_371_008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 _store = None
