@@ -1,10 +1,26 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from .models import Role
 from .roles import roles_of
+
+# Where each role works; someone with several roles picks from the home page.
+LANDING = {
+    Role.CALL_TAKER: "dispatch:console supervision",
+    Role.SUPERVISOR: "dispatch:console supervision",
+    Role.DISPATCHER: "dispatch:console dispatch",
+    Role.DEPARTMENT_STAFF: "dispatch:console department",
+}
 
 
 @login_required
 def home(request):
-    """Each role lands on its own page; until those pages exist, a list of what the user may open."""
-    return render(request, "home.html", {"roles": sorted(roles_of(request.user))})
+    """Each role lands on its own page; a person with several roles (or none yet) gets a list."""
+    from dispatch.views import nav_for
+
+    roles = roles_of(request.user)
+    landings = {LANDING[r] for r in roles if r in LANDING}
+    if len(landings) == 1 and len(roles) == 1:
+        name, arg = landings.pop().split()
+        return redirect(name, arg)
+    return render(request, "home.html", {"roles": sorted(roles), "consoles": nav_for(request.user)})

@@ -1,0 +1,57 @@
+"""What the consoles list (plain functions: no HTTP). Each console shows cases in some states; a
+page loads a snapshot, then applies live events from the log id the snapshot was taken at."""
+
+from django.db.models import Count, Q
+
+from citymgmt.models import Role
+from citymgmt.roles import department_of, roles_of
+
+from . import live
+from .broadcast import case_summary
+from .models import Case, State
+from .models.cases import OPEN_STATES
+
+# Which states each console lists; the page's JavaScript holds the same rule for live events.
+CONSOLE_STATES = {
+    "supervision": (State.REPORTED, State.VERIFYING),
+    "dispatch": (State.REGISTERED, State.DISPATCHED, State.SUSPENDED),
+    "department": (State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING),
+}
+CONSOLE_ROLES = {
+    "supervision": {Role.CALL_TAKER, Role.SUPERVISOR, Role.ADMIN},
+    "dispatch": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+    "department": {Role.DEPARTMENT_STAFF},
+}
+SNAPSHOT_LIMIT = 2000
+SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
+
+
+def may_open(user, console: str) -> bool:
+    if console not in CONSOLE_ROLES or not roles_of(user) & CONSOLE_ROLES[console]:
+        return False
+    return console != "department" or department_of(user) is not None
+
+
+def console_cases(user, console: str):
+    cases = Case.objects.filter(state__in=CONSOLE_STATES[console])
+    if console == "department":
+        cases = cases.filter(department=department_of(user))
+    return cases
+
+
+def snapshot(user, console: str) -> dict:
+    """The console's cases now, and the log id to resume from. The id is read first: an event
+    committed in between is both in the list and replayed, and replays are idempotent upserts."""
+    last_id = live.last_event_id()
+    cases = console_cases(user, console).select_related(*SUMMARY_RELATED).order_by("-id")[:SNAPSHOT_LIMIT]
+    return {"last_id": last_id, "cases": [case_summary(c) for c in cases], "counts": counts(user, console)}
+
+
+def counts(user, console: str) -> dict:
+    """Open cases by state and by light (the figures at the top of a console)."""
+    cases = Case.objects.filter(state__in=OPEN_STATES)
+    if console == "department":
+        cases = cases.filter(department=department_of(user))
+    by_state = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
+    lights = cases.aggregate(yellow=Count("id", filter=Q(light="yellow")), red=Count("id", filter=Q(light="red")))
+    return {"states": by_state, "lights": lights}

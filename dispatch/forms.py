@@ -1,0 +1,48 @@
+"""Forms of the consoles (checked here, then handed to dispatch.services)."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citymgmt import gazetteer
+
+from .models import Urgency
+
+PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+class IntakeForm(forms.Form):
+    phone = forms.CharField(label=_("来电号码"), max_length=32)
+    name = forms.CharField(label=_("市民姓名"), max_length=50, required=False)
+    category = forms.CharField(
+        label=_("案件类别"), max_length=120, help_text=_("代码、名称或拼音首字母"),
+        widget=forms.TextInput(attrs={"list": "category-list", "autocomplete": "off"}),
+    )  # fmt: skip
+    address = forms.CharField(
+        label=_("地址"), max_length=200, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    lng = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+
+    def clean_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
+        if not PHONE.match(phone):
+            raise forms.ValidationError(_("电话号码格式不对。"))
+        return phone
+
+    def clean_category(self):
+        # The datalist fills "E0102 暴露垃圾": the code is the first word.
+        return self.cleaned_data["category"].split()[0].upper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("lng") is None or data.get("lat") is None:
+            match = gazetteer.best_in_text(data.get("address", ""))
+            if match is None:
+                raise forms.ValidationError(_("请在地图上点选位置，或输入地名库中的地名。"))
+            data["lng"], data["lat"] = match.place.lng, match.place.lat
+        return data

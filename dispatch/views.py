@@ -1,0 +1,205 @@
+"""The consoles: supervision (受理/值班长), dispatch (派遣), department portal, and the hotline intake
+form. Pages are templates with small JavaScript; every action goes through the API's action
+endpoint (dispatch.services.act), so a console never changes a case by itself."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from citymgmt import gazetteer, grid
+from citymgmt.errors import DomainError
+from citymgmt.models import Category, Department, Role, Street
+from citymgmt.roles import department_of, has_role
+
+from . import board, services
+from .access import visible_cases
+from .forms import IntakeForm
+from .models import PossibleDuplicate, Source, State
+from .workflow import TRANSITIONS
+
+CONSOLE_TEMPLATES = {
+    "supervision": "dispatch/console.html",
+    "dispatch": "dispatch/console.html",
+    "department": "dispatch/console.html",
+}
+
+
+def _require(request, console):
+    if console not in CONSOLE_TEMPLATES:
+        raise Http404
+    if not board.may_open(request.user, console):
+        raise PermissionDenied
+
+
+def _labels() -> dict:
+    """Names the page's JavaScript shows, in the request's language."""
+    return {
+        "states": {s.value: str(s.label) for s in State},
+        "sources": {s.value: str(s.label) for s in Source},
+        "actions": {a: str(t.label) for a, t in TRANSITIONS.items()},
+    }
+
+
+def console_titles() -> dict:
+    return {"supervision": _("监督受理"), "dispatch": _("指挥派遣"), "department": _("专业部门")}
+
+
+def nav_for(user) -> list[tuple[str, str]]:
+    return [(name, title) for name, title in console_titles().items() if board.may_open(user, name)]
+
+
+@login_required
+def console(request, name):
+    _require(request, name)
+    inspectors = get_user_model().objects.filter(groups__name=Role.INSPECTOR, is_active=True).order_by("username")
+    department = department_of(request.user) if name == "department" else None
+    title = console_titles()[name]
+    config = {
+        "console": name,
+        "title": str(title),
+        "locale": request.LANGUAGE_CODE,
+        "labels": _labels(),
+        "strings": _strings(),
+        "snapshot_url": reverse("dispatch:snapshot", args=[name]),
+        "counts_url": reverse("dispatch:counts", args=[name]),
+        "department_id": department.pk if department else None,
+        "department_names": dict(Department.objects.filter(active=True).order_by("code").values_list("code", "name")),
+        "inspectors": [(u.username, u.get_full_name() or u.username) for u in inspectors],
+    }
+    context = {
+        "console": name,
+        "title": title,
+        "config": config,
+        "nav": nav_for(request.user),
+        "sources": Source.choices,
+        "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
+        "streets": Street.objects.order_by("code"),
+        "department": department,
+    }
+    return render(request, CONSOLE_TEMPLATES[name], context)
+
+
+def _strings() -> dict:
+    """The page script's words, translated here so that the script itself holds none."""
+    words = {
+        "queue": _("待受理案件"), "to_dispatch": _("待派遣"), "requests": _("待审批申请"), "red": _("红灯"),
+        "yellow": _("黄灯"), "suspended": _("挂账中"), "to_handle": _("待处置"), "waiting": _("已处置待核查 / 挂账"),
+        "number": _("案卷号"), "category": _("类别"), "state": _("状态"), "place": _("位置"), "source": _("来源"),
+        "time": _("时间"), "urgent": _("紧急"), "returned": _("回退"), "pending_postpone": _("申请延期"),
+        "pending_suspend": _("申请挂账"), "dispatch_to": _("派往"), "done": _("已完成"), "reported": _("上报"),
+        "due": _("时限"), "duplicates": _("可能重复"), "timeline": _("流转记录"), "approve": _("同意"),
+        "deny": _("不同意"), "field_inspector": _("监督员"), "field_note": _("意见"), "field_result": _("结果"),
+        "field_photos": _("照片"), "field_reason": _("理由"), "field_master": _("主案卷号"),
+        "field_department": _("部门"), "field_hours": _("延期小时"), "field_approve": _("审批"),
+        "result_exists": _("属实"), "result_not_found": _("不属实"), "result_unable": _("无法核实"),
+        "result_passed": _("通过"), "result_failed": _("不通过"),
+    }  # fmt: skip
+    return {k: str(v) for k, v in words.items()}
+
+
+@login_required
+@require_GET
+def snapshot(request, name):
+    _require(request, name)
+    return JsonResponse(board.snapshot(request.user, name), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def counts(request, name):
+    _require(request, name)
+    return JsonResponse(board.counts(request.user, name))
+
+
+@login_required
+@require_GET
+def duplicates(request, number):
+    """The possible duplicates found when the case was reported, with the candidates' summaries."""
+    case = get_object_or_404(visible_cases(request.user), number=number)
+    rows = (
+        PossibleDuplicate.objects.filter(case=case, dismissed=False)
+        .select_related("candidate", "candidate__category")
+        .order_by("distance_m")
+    )
+    return JsonResponse(
+        {
+            "duplicates": [
+                {
+                    "number": d.candidate.number,
+                    "state": d.candidate.state,
+                    "category_name": d.candidate.category.name,
+                    "description": d.candidate.description[:200],
+                    "distance_m": d.distance_m,
+                    "reported_at": d.candidate.reported_at.isoformat(),
+                }
+                for d in rows
+            ]
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+@require_GET
+def places(request):
+    """Gazetteer search for the intake form: typed name, alias or pinyin initials."""
+    if not has_role(request.user, Role.CALL_TAKER, Role.SUPERVISOR):
+        raise PermissionDenied
+    results = []
+    for match in gazetteer.search(request.GET.get("q", "")[:50]):
+        cell = grid.locate(match.place.lng, match.place.lat)
+        results.append(
+            {
+                "name": match.place.name,
+                "matched": match.matched,
+                "lng": match.place.lng,
+                "lat": match.place.lat,
+                "cell": cell.cell_code if cell else None,
+                "street": cell.street_name if cell else None,
+            }
+        )
+    return JsonResponse({"places": results}, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def intake(request):
+    """热线受理: a call-taker on the phone files the resident's report and reads back the number."""
+    if not has_role(request.user, Role.CALL_TAKER):
+        raise PermissionDenied
+    created, found = None, []
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created, _created = services.report_case(
+                actor=request.user,
+                role=Role.CALL_TAKER,
+                source=Source.CALL_TAKER,
+                category=data["category"],
+                description=data["description"],
+                lng=data["lng"],
+                lat=data["lat"],
+                address=data["address"],
+                urgency=data["urgency"],
+                reporter_name=data["name"],
+                reporter_phone=data["phone"],
+            )
+        except DomainError as exc:
+            for field, problem in (exc.fields or {"__all__": exc.message}).items():
+                form.add_error(field if field in form.fields else None, f"{exc.message} ({problem})")
+        else:
+            found = list(created.possible_duplicates.select_related("candidate").order_by("distance_m"))
+            form = IntakeForm()
+    categories = list(Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"))
+    for category in categories:
+        category.initials = gazetteer.initials(category.name)
+    return render(
+        request,
+        "dispatch/intake.html",
+        {"form": form, "created": created, "duplicates": found, "title": _("热线受理"), "categories": categories},
+    )
