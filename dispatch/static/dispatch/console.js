@@ -247,7 +247,6 @@
         el("datalist", { id: "dup-list" }, ...duplicates.map((d) => el("option", { value: d.number }))),
         ...duplicates.map((d) => el("p", {}, `${d.number} · ${L.states[d.state] || d.state} · ${d.distance_m} m · ${d.description}`))) : el("span"),
       actions,
-      el("p", { id: "action-status" }),
       el("h3", {}, T.timeline),
       el("ol", { class: "timeline" }, ...c.timeline.map((e) => el("li", {}, `${fmt(e.at)} ${L.actions[e.action] || e.action} ${e.actor || e.actor_role} ${e.note || ""}`))),
     );

@@ -1,0 +1,114 @@
+"""The consoles in headless Chromium against a real daphne: live without reload, across two
+browser contexts, and through a server restart without losing an event."""
+
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from dispatch.models import Case
+from mobile_api.models import ApiToken
+from tests.conftest import LAT, LNG
+from tests.live import screenshot, session_cookie_for
+
+pytestmark = pytest.mark.browser
+
+
+def open_console(browser, live_url, user, path):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1600, "height": 1000})
+    context.add_cookies([session_cookie_for(user, live_url)])
+    page = context.new_page()
+    page.goto(f"{live_url}{path}")
+    page.wait_for_function("window.liveBoard && document.body.dataset.live === 'online'", timeout=10000)
+    return context, page
+
+
+def api_report(live_url, city, **fields):
+    import requests
+
+    token = ApiToken.issue(city.user("inspector1"))[1]
+    body = {"category": "E0102", "description": "浏览器测试", "lng": LNG, "lat": LAT, **fields}
+    r = requests.post(f"{live_url}/api/v1/cases", json=body, headers={"Authorization": f"Token {token}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()["number"]
+
+
+def api_act(live_url, city, username, number, action, **params):
+    import requests
+
+    token = ApiToken.issue(city.user(username))[1]
+    r = requests.post(
+        f"{live_url}/api/v1/cases/{number}/actions/{action}", json=params,
+        headers={"Authorization": f"Token {token}"}, timeout=10,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def row(page, number):
+    return page.locator(f'tr[data-number="{number}"]')
+
+
+def test_report_appears_live_and_dispatch_reaches_the_department(live_url, browser, city, make_case):
+    sup_ctx, supervision = open_console(browser, live_url, city.user("supervisor"), "/console/supervision/")
+    disp_ctx, dispatch = open_console(browser, live_url, city.user("dispatcher"), "/console/dispatch/")
+    dept_ctx, department = open_console(browser, live_url, city.user("staff_huanwei"), "/console/department/")
+
+    started = time.monotonic()
+    number = api_report(live_url, city, urgency="urgent")
+    row(supervision, number).wait_for(timeout=2000)  # within 2 s, no reload
+    assert time.monotonic() - started < 5
+    assert "紧急" in row(supervision, number).inner_text()
+    screenshot(supervision, "console-supervision")
+
+    # The supervisor registers from the case panel; the case moves to the dispatch console.
+    row(supervision, number).click()
+    supervision.locator('form[data-action="register"] input[name=note]').fill("属实")
+    supervision.locator('form[data-action="register"] button').click()
+    supervision.locator("#action-status.ok, #action-status.error").wait_for(timeout=5000)
+    assert supervision.locator("#action-status").get_attribute("class") == "ok", supervision.locator("#action-status").inner_text()
+    row(dispatch, number).wait_for(timeout=2000)
+    row(supervision, number).wait_for(state="detached", timeout=2000)
+    screenshot(dispatch, "console-dispatch")
+
+    # One click on the suggested department.
+    row(dispatch, number).locator("button.quick").click()
+    row(department, number).wait_for(timeout=2000)
+    assert Case.objects.get(number=number).state == "dispatched"
+    screenshot(department, "console-department")
+    for ctx in (sup_ctx, disp_ctx, dept_ctx):
+        ctx.close()
+
+
+def test_department_handles_with_a_photo_from_the_portal(live_url, browser, city, make_case, tmp_path):
+    from tests.conftest import jpeg
+
+    case = make_case("dispatched")
+    ctx, page = open_console(browser, live_url, city.user("staff_huanwei"), "/console/department/")
+    row(page, case.number).click()
+    form = page.locator('form[data-action="handle"]')
+    form.locator("input[name=note]").fill("已清理")
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(jpeg().read())
+    form.locator("input[name=photos]").set_input_files(str(photo))
+    form.locator("button").click()
+    page.locator("#action-status.ok").wait_for(timeout=5000)
+    case.refresh_from_db()
+    assert case.state == "checking" and case.photos.filter(stage="handle").count() == 1
+    ctx.close()
+
+
+def test_a_server_restart_loses_no_event(live_url, daphne, browser, city, make_case):
+    ctx, page = open_console(browser, live_url, city.user("dispatcher"), "/console/dispatch/")
+    daphne.stop()
+    page.locator("#offline").wait_for(state="visible", timeout=5000)
+    # While the server is down, cases change (another process, e.g. the worker or a second daphne).
+    cases = [make_case("registered") for _ in range(3)]
+    daphne.start()
+    for case in cases:
+        row(page, case.number).wait_for(timeout=20000)
+    page.locator("#offline").wait_for(state="hidden", timeout=5000)
+    numbers = page.eval_on_selector_all("#lists tr[data-number]", "rows => rows.map(r => r.dataset.number)")
+    assert sorted(numbers) == sorted(c.number for c in cases)
+    assert page.evaluate("window.liveBoard.lastId") == max(e.id for c in cases for e in c.events.all())
+    ctx.close()
