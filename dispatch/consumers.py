@@ -42,6 +42,8 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         except (TypeError, ValueError):
             await self.send_error("invalid", "since must be an integer")
             return
+        # Every event up to the log's head now is in the replay below: live ones after it need no gap check.
+        head = await database_sync_to_async(live.last_event_id)()
         try:
             messages = await database_sync_to_async(live.replay)(set(self.groups_joined), since)
         except live.ResyncNeeded:
@@ -52,16 +54,36 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
         self.last_sent_id = since
         for message in messages:
             await self._send_event(message)
-        if not messages:
-            self.last_sent_id = max(self.last_sent_id, since)
+        self.last_sent_id = max(self.last_sent_id, head)
         self.synced = True
         await self.send_json({"type": "synced", "last_id": self.last_sent_id})
+
+    async def start_from_now(self) -> None:
+        """A client with nothing to resume takes the stream from the log's current end."""
+        self.last_sent_id = await database_sync_to_async(live.last_event_id)()
+        self.synced = True
 
     async def case_event(self, event):
         message = event["message"]
         if not self.synced:
             return  # replay will carry it: it is in the log before it is broadcast
+        if message["id"] > self.last_sent_id + 1:
+            await self._fill_gap(message["id"])
         await self._send_event(message)
+
+    async def _fill_gap(self, before_id: int) -> None:
+        """Ids jumped: the channel layer may have dropped a message, or another process's event
+        committed earlier but was broadcast later. The log says which of the ids in between were
+        ours; they go out first, in order. (For a department's socket most jumps are other
+        departments' events: one indexed query per event it receives.)"""
+        try:
+            missed = await database_sync_to_async(live.replay)(set(self.groups_joined), self.last_sent_id, before_id)
+        except live.ResyncNeeded:
+            self.last_sent_id = before_id - 1
+            await self.send_json({"type": "resync", "last_id": self.last_sent_id})
+            return
+        for message in missed:
+            await self._send_event(message)
 
     async def inspector_position(self, event):
         await self.send_json(event["message"])
@@ -123,7 +145,7 @@ class BoardConsumer(EventStreamConsumer):
         if since is not None:
             await self.resume(since)
         else:
-            self.synced = True  # a client with nothing to resume takes the stream from now on
+            await self.start_from_now()
 
 
 def _roles_and_department(user):

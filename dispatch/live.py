@@ -25,10 +25,14 @@ def last_event_id() -> int:
     return CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def replay(groups: set[str], since: int) -> list[dict]:
-    """The messages of events after `since` that went to any of `groups`, oldest first."""
+def replay(groups: set[str], since: int, before: int | None = None) -> list[dict]:
+    """The messages of events after `since` (and before `before`) that went to any of `groups`,
+    oldest first."""
+    events = CaseEvent.objects.filter(id__gt=since, audiences__group__in=sorted(groups))
+    if before is not None:
+        events = events.filter(id__lt=before)
     events = (
-        CaseEvent.objects.filter(id__gt=since, audiences__group__in=sorted(groups))
+        events
         .distinct()
         .order_by("id")
         .select_related(

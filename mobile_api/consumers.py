@@ -59,7 +59,7 @@ class HandsetConsumer(EventStreamConsumer):
         if message.get("since") is not None:
             await self.resume(message["since"])
         else:
-            self.synced = True
+            await self.start_from_now()
 
 
 def _session_for(raw_token: str):

@@ -115,8 +115,49 @@ async def test_resume_replays_every_missed_event_once_then_syncs(city, make_case
 async def test_department_replay_is_scoped_too(city, make_case):
     case = await make(make_case, "registered")
     await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    head = await database_sync_to_async(live.last_event_id)()
     communicator, _, _ = await connect(city.user("staff_shizheng"), "/ws/board/?since=0")
-    assert await receive_all(communicator) == [{"type": "synced", "last_id": 0}]
+    # Nothing of theirs; the socket continues from the log's head.
+    assert await receive_all(communicator) == [{"type": "synced", "last_id": head}]
+    await communicator.disconnect()
+
+
+async def test_a_dropped_live_message_is_filled_in_from_the_log(city, make_case, monkeypatch):
+    """The channel layer loses a message: the next one shows a jump in ids, and the socket sends
+    the missing event from the log first, in order."""
+    from dispatch import broadcast
+
+    communicator, _, _ = await connect(city.user("dispatcher"))
+    case = await make(make_case, "registered")
+    await receive_all(communicator)
+    real = broadcast.broadcast_after_commit
+    monkeypatch.setattr(broadcast, "broadcast_after_commit", lambda message, groups: None)
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")  # lost on the way
+    monkeypatch.setattr(broadcast, "broadcast_after_commit", real)
+    assert await receive_all(communicator) == []
+    await do(case.number, "request_suspend", city.user("staff_huanwei"), reason="施工")
+    messages = await receive_all(communicator)
+    assert [m["action"] for m in messages] == ["dispatch", "request_suspend"]
+    assert messages[0]["id"] < messages[1]["id"]
+    await communicator.disconnect()
+
+
+async def test_department_socket_fills_only_its_own_gaps(city, make_case, monkeypatch):
+    from dispatch import broadcast
+
+    communicator, _, _ = await connect(city.user("staff_huanwei"))
+    other = await make(make_case, "registered")
+    case = await make(make_case, "registered")
+    real = broadcast.broadcast_after_commit
+    monkeypatch.setattr(broadcast, "broadcast_after_commit", lambda message, groups: None)
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    monkeypatch.setattr(broadcast, "broadcast_after_commit", real)
+    await do(other.number, "dispatch", city.user("dispatcher"), department="shizheng")  # not theirs
+    await do(case.number, "request_suspend", city.user("staff_huanwei"), reason="施工")
+    messages = await receive_all(communicator)
+    assert [(m["action"], m["case"]["number"]) for m in messages] == [
+        ("dispatch", case.number), ("request_suspend", case.number)
+    ]  # fmt: skip
     await communicator.disconnect()
 
 

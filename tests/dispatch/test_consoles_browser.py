@@ -4,7 +4,6 @@ browser contexts, and through a server restart without losing an event."""
 import time
 
 import pytest
-from rest_framework.test import APIClient
 
 from dispatch.models import Case
 from mobile_api.models import ApiToken
@@ -66,7 +65,9 @@ def test_report_appears_live_and_dispatch_reaches_the_department(live_url, brows
     supervision.locator('form[data-action="register"] input[name=note]').fill("属实")
     supervision.locator('form[data-action="register"] button').click()
     supervision.locator("#action-status.ok, #action-status.error").wait_for(timeout=5000)
-    assert supervision.locator("#action-status").get_attribute("class") == "ok", supervision.locator("#action-status").inner_text()
+    assert supervision.locator("#action-status").get_attribute("class") == "ok", supervision.locator(
+        "#action-status"
+    ).inner_text()
     row(dispatch, number).wait_for(timeout=2000)
     row(supervision, number).wait_for(state="detached", timeout=2000)
     screenshot(dispatch, "console-dispatch")

@@ -1,0 +1,222 @@
+"""Live boards through daphne + Redis: commit → receipt latency on every board, and events lost
+across forced reconnects. Both channels_redis layers are measured in the same run.
+
+For each layer (core `RedisChannelLayer`, `RedisPubSubChannelLayer`) and each board count:
+  - a stream of new cases (report_case on PostgreSQL); latency from the commit to the frame
+    arriving on each board, p50/p99 over every (event, board) pair;
+  - baseline: a bare `group_send` of a message of the same size to the same boards;
+  - 100 forced reconnects while the stream runs: each board resumes from its last id; every
+    board must end with every event exactly once (lost must be 0).
+
+Boards are aiohttp websocket clients in this process (one event loop); the server is one daphne
+process. Both share the machine's cores, which the figures include.
+
+    REDIS_URL=redis://127.0.0.1:6379/14 python bench/board_fanout.py [--boards 100 500] [--events 60]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import threading
+import time
+
+from _django import minimal_city, percentile, setup, teardown
+
+LAYERS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--boards", type=int, nargs="+", default=[100, 500])
+    parser.add_argument("--events", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=5.0, help="new cases per second")
+    parser.add_argument("--reconnects", type=int, default=100)
+    parser.add_argument("--layers", nargs="+", choices=sorted(LAYERS), default=sorted(LAYERS))
+    args = parser.parse_args()
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    name = "citymgmt_bench_fanout"
+    setup("postgres", name)
+    try:
+        run(args)
+    finally:
+        teardown("postgres", name)
+
+
+def use_layer(backend: str) -> None:
+    """Point this process (the writer) and the next daphne at one channels_redis layer."""
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    os.environ["CHANNEL_LAYER_BACKEND"] = backend
+    settings.CHANNEL_LAYERS["default"]["BACKEND"] = backend
+    channel_layers.backends = {}
+
+
+def run(args):
+    from django.db import connection
+
+    from tests.live import Daphne, session_cookie_for
+
+    _category, _dept, users = minimal_city()
+    print(f"{args.events} new cases at {args.rate}/s per run; one daphne; boards in one client process")
+    print(f"{'layer':<7} {'boards':>6} {'what':<26} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  notes")
+    for layer in args.layers:
+        use_layer(LAYERS[layer])
+        server = Daphne(connection.settings_dict).start()
+        try:
+            cookie = session_cookie_for(users["dispatcher"], server.url)
+            for boards in args.boards:
+                stats = asyncio.run(measure(server, cookie, boards, args, users["inspector1"]))
+                for what, values, note in stats:
+                    print(
+                        f"{layer:<7} {boards:>6} {what:<26} {percentile(values, 50) * 1000:8.1f}"
+                        f" {percentile(values, 99) * 1000:8.1f} {max(values, default=float('nan')) * 1000:8.1f}  {note}"
+                    )
+        finally:
+            server.stop()
+
+
+class Board:
+    """One board: keeps the last id, dedupes, resumes after a reconnect (as live.js does)."""
+
+    def __init__(self, session, url, headers):
+        self.session, self.url, self.headers = session, url, headers
+        self.last_id = 0
+        self.seen: dict[int, int] = {}  # event id → times applied
+        self.arrivals: dict[str, float] = {}  # case number or probe id → first arrival
+        self.ws = None
+        self.synced = asyncio.Event()
+
+    async def connect(self):
+        self.synced.clear()
+        self.ws = await self.session.ws_connect(self.url, headers=self.headers, heartbeat=None)
+        await self.ws.send_str(json.dumps({"type": "resume", "since": self.last_id}))
+
+    async def read(self):
+        while True:
+            try:
+                msg = await self.ws.receive()
+            except Exception:
+                msg = None
+            if msg is None or msg.type.name in ("CLOSE", "CLOSED", "CLOSING", "ERROR"):
+                await asyncio.sleep(0.05)
+                continue  # reconnect() swaps self.ws
+            now = time.perf_counter()
+            data = json.loads(msg.data)
+            if data.get("type") == "synced":
+                self.synced.set()
+            elif data.get("kind") == "inspector.position":
+                self.arrivals.setdefault(data["inspector"]["username"], now)
+            elif data.get("type") == "event" and data.get("id"):
+                if data["id"] <= self.last_id:
+                    continue
+                self.last_id = data["id"]
+                self.seen[data["id"]] = self.seen.get(data["id"], 0) + 1
+                self.arrivals.setdefault(data["case"]["number"], now)
+
+    async def reconnect(self):
+        old = self.ws
+        await old.close()
+        await self.connect()
+
+
+async def measure(server, cookie, n_boards, args, reporter):
+    import aiohttp
+    from asgiref.sync import sync_to_async
+    from channels.layers import get_channel_layer
+
+    ws_url = server.url.replace("http://", "ws://") + "/ws/board/"
+    headers = {"Origin": server.url, "Cookie": f"{cookie['name']}={cookie['value']}"}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        boards = [Board(session, ws_url, headers) for _ in range(n_boards)]
+        for i in range(0, n_boards, 50):  # connect in waves, as a shift starting would
+            await asyncio.gather(*(b.connect() for b in boards[i : i + 50]))
+        readers = [asyncio.create_task(b.read()) for b in boards]
+        await asyncio.wait_for(asyncio.gather(*(b.synced.wait() for b in boards)), timeout=120)
+
+        # 1. Baseline: a bare group_send of an event-sized message, straight to every board.
+        layer = get_channel_layer()
+        sent = {}
+        payload = "x" * 900  # about the size of a case event
+        for i in range(args.events):
+            key = f"probe-{i}"
+            sent[key] = time.perf_counter()
+            # An inspector.position message: the same group_send and consumer path, not in the log.
+            message = {"type": "event", "kind": "inspector.position", "inspector": {"username": key, "pad": payload}}
+            await layer.group_send("board", {"type": "inspector.position", "message": message})
+            await asyncio.sleep(1 / args.rate)
+        await asyncio.sleep(2)
+        bare = [b.arrivals[k] - t for k, t in sent.items() for b in boards if k in b.arrivals]
+        bare_missing = sum(k not in b.arrivals for k in sent for b in boards)
+
+        # 2. New cases through the workflow: commit → receipt on every board.
+        commits = await sync_to_async(write_cases, thread_sensitive=False)(reporter, args.events, args.rate, 0)
+        await asyncio.sleep(2)
+        live = [b.arrivals[n] - t for n, t in commits.items() for b in boards if n in b.arrivals]
+        live_missing = sum(n not in b.arrivals for n in commits for b in boards)
+
+        # 3. Forced reconnects while cases keep coming: nothing may be lost or applied twice.
+        writer = asyncio.create_task(
+            sync_to_async(write_cases, thread_sensitive=False)(reporter, args.events, args.rate, args.events)
+        )
+        for _ in range(args.reconnects):
+            await random.choice(boards).reconnect()
+            await asyncio.sleep(args.events / args.rate / args.reconnects)
+        await writer
+        await asyncio.sleep(3)
+        first = min(min(b.seen) for b in boards if b.seen)
+        expected = await sync_to_async(event_ids_since, thread_sensitive=False)(first)
+        lost = sum(len(expected - set(b.seen)) for b in boards)
+        doubled = sum(1 for b in boards for count in b.seen.values() if count > 1)
+
+        for task in readers:
+            task.cancel()
+        for b in boards:
+            await b.ws.close()
+    return [
+        ("bare group_send", bare, f"undelivered {bare_missing} (no log behind it)"),
+        ("case commit → board", live, f"undelivered live {live_missing} (resume covers these)"),
+        ("after 100 reconnects", [0.0], f"events lost {lost}, applied twice {doubled}, boards {len(boards)}"),
+    ]
+
+
+def write_cases(reporter, count, rate, offset):
+    """Report `count` cases at `rate`/s; returns number → the moment its transaction committed."""
+    from django.db import close_old_connections, transaction
+
+    from dispatch import services
+
+    commits, lock = {}, threading.Lock()
+    try:
+        for i in range(count):
+            stamp = {}
+            with transaction.atomic():
+                # Registered before report_case's broadcast, so it runs first at commit.
+                transaction.on_commit(lambda s=stamp: s.setdefault("t", time.perf_counter()))
+                case, _ = services.report_case(
+                    actor=reporter, source="inspector", category="E0102", description=f"fanout {offset + i}",
+                    lng=104.1655 + (i % 97) * 0.0001, lat=36.5405 + (i % 80) * 0.0001,
+                )  # fmt: skip
+            with lock:
+                commits[case.number] = stamp["t"]
+            time.sleep(1 / rate)
+    finally:
+        close_old_connections()
+    return commits
+
+
+def event_ids_since(first_id):
+    from dispatch.models import CaseEvent
+
+    return set(CaseEvent.objects.filter(id__gte=first_id).values_list("id", flat=True))
+
+
+if __name__ == "__main__":
+    main()
