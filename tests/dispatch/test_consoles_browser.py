@@ -58,10 +58,12 @@ def test_report_appears_live_and_dispatch_reaches_the_department(live_url, brows
     row(supervision, number).wait_for(timeout=2000)  # within 2 s, no reload
     assert time.monotonic() - started < 5
     assert "紧急" in row(supervision, number).inner_text()
-    screenshot(supervision, "console-supervision")
 
     # The supervisor registers from the case panel; the case moves to the dispatch console.
     row(supervision, number).click()
+    supervision.locator("#panel h2").wait_for()
+    supervision.wait_for_function("document.querySelector('#counts .count-reported')")
+    screenshot(supervision, "console-supervision")
     supervision.locator('form[data-action="register"] input[name=note]').fill("属实")
     supervision.locator('form[data-action="register"] button').click()
     supervision.locator("#action-status.ok, #action-status.error").wait_for(timeout=5000)
@@ -70,12 +72,15 @@ def test_report_appears_live_and_dispatch_reaches_the_department(live_url, brows
     ).inner_text()
     row(dispatch, number).wait_for(timeout=2000)
     row(supervision, number).wait_for(state="detached", timeout=2000)
-    screenshot(dispatch, "console-dispatch")
 
     # One click on the suggested department.
     row(dispatch, number).locator("button.quick").click()
     row(department, number).wait_for(timeout=2000)
     assert Case.objects.get(number=number).state == "dispatched"
+    dispatch.wait_for_function("document.querySelector('#counts .count-dispatched')")
+    screenshot(dispatch, "console-dispatch")
+    row(department, number).click()
+    department.locator('#panel form[data-action="handle"]').wait_for()
     screenshot(department, "console-department")
     for ctx in (sup_ctx, disp_ctx, dept_ctx):
         ctx.close()
