@@ -2,6 +2,7 @@
 form. Pages are templates with small JavaScript; every action goes through the API's action
 endpoint (dispatch.services.act), so a console never changes a case by itself."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from citymgmt import gazetteer, grid
 from citymgmt.errors import DomainError
 from citymgmt.models import Category, Department, Role, Street
 from citymgmt.roles import department_of, has_role
+from maps.feeds import city_extent
 
 from . import board, services
 from .access import visible_cases
@@ -70,6 +72,7 @@ def console(request, name):
         "department_id": department.pk if department else None,
         "department_names": dict(Department.objects.filter(active=True).order_by("code").values_list("code", "name")),
         "inspectors": [(u.username, u.get_full_name() or u.username) for u in inspectors],
+        "map": map_config(),
     }
     context = {
         "console": name,
@@ -82,6 +85,15 @@ def console(request, name):
         "department": department,
     }
     return render(request, CONSOLE_TEMPLATES[name], context)
+
+
+def map_config() -> dict:
+    return {
+        "tiles": settings.MAP_TILES_URL,
+        "attribution": settings.MAP_TILES_ATTRIBUTION,
+        "extent": city_extent(),
+        "grid_url": reverse("maps:grid-geojson"),
+    }
 
 
 def _strings() -> dict:
@@ -201,5 +213,12 @@ def intake(request):
     return render(
         request,
         "dispatch/intake.html",
-        {"form": form, "created": created, "duplicates": found, "title": _("热线受理"), "categories": categories},
+        {
+            "form": form,
+            "created": created,
+            "duplicates": found,
+            "title": _("热线受理"),
+            "categories": categories,
+            "map_config": map_config(),
+        },
     )

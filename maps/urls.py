@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import feeds
 
 app_name = "maps"
-urlpatterns: list = []
+urlpatterns = [
+    path("api/grid.geojson", feeds.grid_geojson, name="grid-geojson"),
+]

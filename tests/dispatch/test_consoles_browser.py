@@ -118,3 +118,25 @@ def test_a_server_restart_loses_no_event(live_url, daphne, browser, city, make_c
     assert sorted(numbers) == sorted(c.number for c in cases)
     assert page.evaluate("window.liveBoard.lastId") == max(e.id for c in cases for e in c.events.all())
     ctx.close()
+
+
+def test_intake_by_map_click_reads_back_the_number(live_url, browser, city):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    ctx.add_cookies([session_cookie_for(city.user("calltaker"), live_url)])
+    page = ctx.new_page()
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(f"{live_url}/console/intake/")
+    page.wait_for_selector("#intake-map[data-cells='2']")  # the grid is drawn
+    page.fill("#id_phone", "13812345678")
+    page.fill("#id_category", "E0102")
+    page.fill("#id_description", "井盖旁堆满垃圾")
+    page.locator("#intake-map").click()  # the middle of the city
+    assert page.input_value("#id_lng") and page.input_value("#id_lat")
+    page.click("#intake button[type=submit]")
+    number = page.locator("#created-number").inner_text()
+    case = Case.objects.get(number=number)
+    assert case.cell is not None and case.reporter_phone == "13812345678"
+    screenshot(page, "console-intake")
+    assert failed == []
+    ctx.close()

@@ -242,6 +242,7 @@
       el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · " + (c.address || "") + " " + (c.cell || "")),
       el("p", {}, c.description),
       el("p", { class: "meta" }, T.reported + " " + fmt(c.reported_at) + " · " + T.due + " " + fmt(c.due_at) + (c.reporter_phone ? " · ☎ " + c.reporter_phone : "")),
+      el("div", { id: "case-map", class: "minimap" }),
       el("div", { class: "photos" }, ...c.photos.map((p) => el("a", { href: p.url, target: "_blank" }, el("img", { src: p.thumbnail_url, alt: p.stage, loading: "lazy" })))),
       duplicates.length ? el("div", { class: "duplicates" }, el("h3", {}, T.duplicates),
         el("datalist", { id: "dup-list" }, ...duplicates.map((d) => el("option", { value: d.number }))),
@@ -251,6 +252,8 @@
       el("ol", { class: "timeline" }, ...c.timeline.map((e) => el("li", {}, `${fmt(e.at)} ${L.actions[e.action] || e.action} ${e.actor || e.actor_role} ${e.note || ""}`))),
     );
     panel.hidden = false;
+    if (c.lng !== null && window.L) cityMinimap($("#case-map"), config.map, { around: [c.lng, c.lat] });
+    else $("#case-map").remove();
   }
 
   for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", render);
