@@ -101,6 +101,8 @@ class Board:
         self.arrivals: dict[str, float] = {}  # case number or probe id → first arrival
         self.ws = None
         self.synced = asyncio.Event()
+        self.reconnecting = False
+        self.server_closes = 0
 
     async def connect(self, attempts=5):
         self.synced.clear()
@@ -121,8 +123,16 @@ class Board:
             except Exception:
                 msg = None
             if msg is None or msg.type.name in ("CLOSE", "CLOSED", "CLOSING", "ERROR"):
-                await asyncio.sleep(0.05)
-                continue  # reconnect() swaps self.ws
+                if self.reconnecting:
+                    await asyncio.sleep(0.05)  # reconnect() is swapping self.ws
+                    continue
+                self.server_closes += 1  # the server dropped us: come back and resume, as live.js does
+                await asyncio.sleep(0.2 * (0.5 + random.random()))
+                try:
+                    await self.connect()
+                except OSError:
+                    pass
+                continue
             now = time.perf_counter()
             data = json.loads(msg.data)
             if data.get("type") == "synced":
@@ -137,9 +147,12 @@ class Board:
                 self.arrivals.setdefault(data["case"]["number"], now)
 
     async def reconnect(self):
-        old = self.ws
-        await old.close()
-        await self.connect()
+        self.reconnecting = True
+        try:
+            await self.ws.close()
+            await self.connect()
+        finally:
+            self.reconnecting = False
 
 
 async def measure(server, cookie, n_boards, args, reporter):
@@ -191,6 +204,7 @@ async def measure(server, cookie, n_boards, args, reporter):
         expected = await sync_to_async(event_ids_since, thread_sensitive=False)(first)
         lost = sum(len(expected - set(b.seen)) for b in boards)
         doubled = sum(1 for b in boards for count in b.seen.values() if count > 1)
+        closes = sum(b.server_closes for b in boards)
 
         for task in readers:
             task.cancel()
@@ -199,7 +213,11 @@ async def measure(server, cookie, n_boards, args, reporter):
     return [
         ("bare group_send", bare, f"never arrived: {bare_missing} (nothing behind it to fill in)"),
         ("case commit → board", live, f"never arrived: {live_missing}"),
-        (f"{args.reconnects} forced reconnects", None, f"events lost {lost}, applied twice {doubled}"),
+        (
+            f"{args.reconnects} forced reconnects",
+            None,
+            f"events lost {lost}, applied twice {doubled}; server closed a socket {closes}×",
+        ),
     ]
 
 
