@@ -38,7 +38,7 @@ def _require(request, console):
         raise PermissionDenied
 
 
-def _labels() -> dict:
+def js_labels() -> dict:
     """Names the page's JavaScript shows, in the request's language."""
     return {
         "states": {s.value: str(s.label) for s in State},
@@ -65,7 +65,7 @@ def console(request, name):
         "console": name,
         "title": str(title),
         "locale": request.LANGUAGE_CODE,
-        "labels": _labels(),
+        "labels": js_labels(),
         "strings": _strings(),
         "snapshot_url": reverse("dispatch:snapshot", args=[name]),
         "counts_url": reverse("dispatch:counts", args=[name]),

@@ -1,0 +1,75 @@
+"""folium maps of the city. Python builds the map, its layers and legend; the data comes from the
+feeds in chunks (a folium object per case would take seconds per ten thousand), and the page's
+script fills and updates the layers by the JavaScript names folium gives them (`get_name()`)."""
+
+from dataclasses import dataclass
+
+import folium
+from branca.element import MacroElement, Template
+from django.conf import settings
+from django.utils.translation import gettext as _
+from folium import plugins
+
+from .assets import use_local_assets
+from .feeds import city_extent
+
+LIGHT_COLORS = {"green": "#2e9d4b", "yellow": "#e6b400", "red": "#d93025", "": "#6b7785", "closed": "#9aa3ad"}
+
+
+@dataclass
+class BuiltMap:
+    header: str  # <link>/<script> tags and styles, for <head>
+    body: str  # the map's <div>
+    script: str  # folium's script; our page script runs after it
+    names: dict  # layer → JavaScript variable name
+
+
+class Legend(MacroElement):
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div class="map-legend">
+          <strong>{{ this.title }}</strong>
+          {% for label, color in this.items %}
+          <div><span style="background:{{ color }}"></span>{{ label }}</div>
+          {% endfor %}
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title, items):
+        super().__init__()
+        self._name = "Legend"
+        self.title, self.items = title, items
+
+
+def build(*, heat_points=None, with_cases=True) -> BuiltMap:
+    use_local_assets()
+    extent = city_extent()
+    center = extent["center"] if extent else [36.545, 104.17]
+    m = folium.Map(location=center, zoom_start=14, tiles=None, prefer_canvas=True, control_scale=True)
+    if settings.MAP_TILES_URL:
+        folium.TileLayer(tiles=settings.MAP_TILES_URL, attr=settings.MAP_TILES_ATTRIBUTION, name=_("底图")).add_to(m)
+    if extent:
+        m.fit_bounds([[extent["min_lat"], extent["min_lng"]], [extent["max_lat"], extent["max_lng"]]])
+    names = {"map": m.get_name()}
+    grid = folium.FeatureGroup(name=_("单元网格"), show=True).add_to(m)
+    names["grid"] = grid.get_name()
+    if with_cases:
+        cluster_options = {"chunkedLoading": True, "disableClusteringAtZoom": 18, "maxClusterRadius": 50}
+        open_cases = plugins.MarkerCluster(name=_("在办案件"), options=cluster_options).add_to(m)
+        closed_cases = plugins.MarkerCluster(name=_("已办结案件"), show=False, options=cluster_options).add_to(m)
+        inspectors = folium.FeatureGroup(name=_("监督员位置"), show=True).add_to(m)
+        names.update(open=open_cases.get_name(), closed=closed_cases.get_name(), inspectors=inspectors.get_name())
+    heat = plugins.HeatMap(heat_points or [], name=_("热力图"), show=heat_points is not None, radius=18).add_to(m)
+    names["heat"] = heat.get_name()
+    folium.LayerControl(collapsed=False).add_to(m)
+    Legend(
+        _("警示灯"),
+        [(_("绿灯"), LIGHT_COLORS["green"]), (_("黄灯"), LIGHT_COLORS["yellow"]), (_("红灯"), LIGHT_COLORS["red"]),
+         (_("已办结"), LIGHT_COLORS["closed"])],
+    ).add_to(m)  # fmt: skip
+    root = m.get_root()
+    root.render()
+    return BuiltMap(root.header.render(), root.html.render(), root.script.render(), names)

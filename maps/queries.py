@@ -1,0 +1,206 @@
+"""What the maps show, as plain queries: cases by filter, per-cell figures, today's figures, hot spots."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from citymgmt.errors import InvalidData
+from dispatch.models import Case, CaseEvent, State
+from dispatch.models.cases import OPEN_STATES
+
+DEFAULT_DAYS = 30
+MAX_PAGE = 10_000
+LIGHT_RANK = {"": 0, "green": 1, "yellow": 2, "red": 3}
+
+
+@dataclass
+class CaseFilter:
+    states: list[str]
+    category: str = ""
+    department: str = ""
+    street: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    since: datetime | None = None
+    bbox: tuple | None = None
+
+    @classmethod
+    def from_query(cls, query) -> "CaseFilter":
+        """Reads and checks the query string; InvalidData names every bad parameter."""
+        errors = {}
+        states = []
+        for value in query.getlist("state") if hasattr(query, "getlist") else [query.get("state", "")]:
+            for s in filter(None, (value or "").split(",")):
+                if s == "open":
+                    states += sorted(OPEN_STATES)
+                elif s in State.values:
+                    states.append(s)
+                else:
+                    errors["state"] = "unknown"
+        f = cls(states=sorted(set(states)))
+        f.category = (query.get("category") or "").strip().upper()[:8]
+        f.department = (query.get("department") or "").strip()[:32]
+        f.street = (query.get("street") or "").strip()[:12]
+        if f.street and not f.street.isdigit():
+            errors["street"] = "invalid"
+        for name in ("from", "to"):
+            raw = query.get(name)
+            if raw:
+                parsed = parse_date(raw) if len(raw) == 10 else None
+                if parsed is None:
+                    errors[name] = "invalid"
+                setattr(f, "date_from" if name == "from" else "date_to", parsed)
+        if query.get("since"):
+            try:
+                f.since = parse_datetime(query["since"])
+            except ValueError:
+                f.since = None
+            if f.since is None:
+                errors["since"] = "invalid"
+            elif timezone.is_naive(f.since):
+                f.since = timezone.make_aware(f.since)
+        if query.get("bbox"):
+            try:
+                b = tuple(float(x) for x in query["bbox"].split(","))
+                if len(b) != 4 or not (b[0] <= b[2] and b[1] <= b[3]):
+                    raise ValueError
+                f.bbox = b
+            except ValueError:
+                errors["bbox"] = "invalid"
+        if errors:
+            raise InvalidData(_("查询参数有误：%(f)s") % {"f": ", ".join(sorted(errors))}, fields=errors)
+        if f.date_from is None and f.date_to is None and f.since is None and not query.get("all"):
+            f.date_from = timezone.localdate() - timedelta(days=DEFAULT_DAYS)
+        return f
+
+    def apply(self, cases):
+        if self.states:
+            cases = cases.filter(state__in=self.states)
+        if self.category:
+            kind = {"C": "component", "E": "event"}.get(self.category[:1])
+            code = self.category[1:] if kind else self.category
+            cases = cases.filter(category__code=code, **({"category__kind": kind} if kind else {}))
+        if self.department:
+            cases = cases.filter(department__code=self.department)
+        if self.street:
+            cases = cases.filter(cell__code__startswith=self.street)
+        tz = timezone.get_current_timezone()
+        if self.date_from:
+            cases = cases.filter(reported_at__gte=datetime.combine(self.date_from, time.min, tz))
+        if self.date_to:
+            cases = cases.filter(reported_at__lt=datetime.combine(self.date_to + timedelta(days=1), time.min, tz))
+        if self.since:
+            cases = cases.filter(updated_at__gt=self.since)
+        if self.bbox:
+            cases = cases.filter(
+                lng__gte=self.bbox[0], lat__gte=self.bbox[1], lng__lte=self.bbox[2], lat__lte=self.bbox[3]
+            )
+        return cases
+
+
+def map_cases(f: CaseFilter):
+    return f.apply(Case.objects.filter(lng__isnull=False, lat__isnull=False))
+
+
+def page(f: CaseFilter, after: int, limit: int):
+    """One page of cases in id order: (rows, next_after or None). Rows are value tuples."""
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = list(
+        map_cases(f)
+        .filter(id__gt=after)
+        .order_by("id")
+        .values_list("id", "number", "lng", "lat", "state", "light", "category__kind", "category__code", "due_at")[
+            : limit + 1
+        ]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][0] if more else None)
+
+
+def cell_figures() -> dict:
+    """Open cases per cell and the worst light among them, for shading the grid."""
+    rows = (
+        Case.objects.filter(state__in=OPEN_STATES, cell__isnull=False)
+        .values("cell__code")
+        .annotate(
+            n=Count("id"),
+            red=Count("id", filter=Q(light="red")),
+            yellow=Count("id", filter=Q(light="yellow")),
+        )
+    )
+    out = {}
+    for r in rows:
+        worst = "red" if r["red"] else "yellow" if r["yellow"] else "green"
+        out[r["cell__code"]] = {"open": r["n"], "worst": worst}
+    return out
+
+
+def today_figures(now: datetime | None = None) -> dict:
+    """Today's figures for the wall screen, from the event log (what happened today)."""
+    now = now or timezone.now()
+    start = datetime.combine(timezone.localdate(now), time.min, timezone.get_current_timezone())
+    today = CaseEvent.objects.filter(created_at__gte=start, created_at__lte=now)
+    by_action = dict(today.values_list("action").annotate(n=Count("id")).order_by())
+    closed = today.filter(to_state=State.CLOSED).exclude(from_state=State.CLOSED).count()
+    handled_ids = list(today.filter(action="handle").values_list("case_id", "created_at"))
+    # Handled late: a red light was logged for the case while it was being handled, before the handle.
+    late = 0
+    for case_id, handled_at in handled_ids:
+        late += CaseEvent.objects.filter(
+            case_id=case_id, action="warn", from_state=State.DISPATCHED, created_at__lte=handled_at,
+            data__light="red",
+        ).exists()  # fmt: skip
+    on_time_rate = round(100 * (len(handled_ids) - late) / len(handled_ids), 1) if handled_ids else None
+    return {
+        "reported": by_action.get("report", 0),
+        "registered": by_action.get("register", 0),
+        "dispatched": by_action.get("dispatch", 0),
+        "closed": closed,
+        "overdue": Case.objects.filter(state__in=OPEN_STATES, light="red").count(),
+        "on_time_rate": on_time_rate,
+        "handled": len(handled_ids),
+    }
+
+
+def hot_cells(f: CaseFilter, limit: int = 20) -> list[dict]:
+    """Cells where problems keep coming back: most cases in the period, with the top category."""
+    cases = map_cases(f).filter(cell__isnull=False)
+    top = list(
+        cases.values("cell__code", "cell__community__name").annotate(n=Count("id")).order_by("-n", "cell__code")[:limit]
+    )
+    for row in top:
+        by_cat = (
+            cases.filter(cell__code=row["cell__code"])
+            .values("category__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "category__name")
+            .first()
+        )
+        row["top_category"], row["top_category_n"] = by_cat["category__name"], by_cat["n"]
+    return top
+
+
+def hot_places(f: CaseFilter, limit: int = 20) -> list[dict]:
+    """Addresses reported again and again (the same text, any case)."""
+    return list(
+        map_cases(f)
+        .exclude(address="")
+        .values("address")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("-n", "address")[:limit]
+    )
+
+
+def heat_points(f: CaseFilter, precision: int = 4) -> list[list[float]]:
+    """[lat, lng, weight] with points rounded to ~10 m and summed: bounded however many cases."""
+    counts: dict[tuple, int] = {}
+    for lng, lat in map_cases(f).values_list("lng", "lat").iterator(chunk_size=10_000):
+        key = (round(lat, precision), round(lng, precision))
+        counts[key] = counts.get(key, 0) + 1
+    return [[lat, lng, n] for (lat, lng), n in counts.items()]

@@ -1,0 +1,173 @@
+// Fills and updates the layers of a folium map (by the names folium gave them): the grid, shaded
+// by open cases; cases in chunks from the compact feed; inspectors; then live from /ws/board/.
+"use strict";
+
+(function () {
+  const cfg = JSON.parse(document.getElementById("map-config").textContent);
+  const N = cfg.names;
+  const map = window[N.map];
+  const layer = (name) => (name ? window[name] : null);
+  const status = document.getElementById("map-status");
+  const say = (text) => { if (status) status.textContent = text; };
+  const colors = cfg.colors || {};
+  const FINAL = ["closed", "rejected", "cancelled", "duplicate"];
+
+  // ---------------------------------------------------------------- the grid, shaded
+  const gridLayer = layer(N.grid);
+  let cellFigures = {};
+  let gridGeo = null;
+  const shade = (feature) => {
+    const f = cellFigures[feature.properties.code];
+    if (!f) return { color: "#0b4f8a", weight: 0.6, fillOpacity: 0.02 };
+    return { color: "#0b4f8a", weight: 0.6, fillColor: colors[f.worst] || "#888", fillOpacity: Math.min(0.15 + 0.1 * f.open, 0.6) };
+  };
+  async function loadGrid() {
+    const [g, c] = await Promise.all([fetch(cfg.grid_url), cfg.cells_url ? fetch(cfg.cells_url) : null]);
+    if (c && c.ok) cellFigures = await c.json();
+    if (!g.ok) return;
+    const data = await g.json();
+    gridGeo = L.geoJSON(data, {
+      renderer: L.canvas(),
+      style: shade,
+      onEachFeature: (f, l) => l.bindTooltip(() => {
+        const fig = cellFigures[f.properties.code];
+        return f.properties.code + " " + f.properties.community + (fig ? ` · ${cfg.strings.open_cases} ${fig.open}` : "");
+      }),
+    }).addTo(gridLayer);
+    map.getContainer().dataset.cells = String(data.features.length);
+  }
+  let shadeTimer = null;
+  function reshadeSoon() {
+    if (!cfg.cells_url) return;
+    clearTimeout(shadeTimer);
+    shadeTimer = setTimeout(async () => {
+      const r = await fetch(cfg.cells_url);
+      if (r.ok) { cellFigures = await r.json(); if (gridGeo) gridGeo.setStyle(shade); }
+    }, 1000);
+  }
+
+  if (cfg.hot) { loadGrid(); return; } // the hot-spot map: grid and heat only
+
+  // ---------------------------------------------------------------- cases
+  const openLayer = layer(N.open), closedLayer = layer(N.closed), heat = layer(N.heat);
+  const markers = new Map(); // number → circle marker
+  const F = cfg.filter;
+  const markerStyle = (state, light) => {
+    const color = FINAL.includes(state) ? colors.closed : colors[light || ""] || colors[""];
+    return { radius: 6, color: "#fff", weight: 1, fillColor: color, fillOpacity: 0.95 };
+  };
+  function popup(m) {
+    const d = m.caseData;
+    return `<strong>${d.number}</strong><br>${d.category_name || d.category}<br>${cfg.labels.states[d.state] || d.state}` +
+      (d.due_at ? `<br>${cfg.strings.due} ${new Date(d.due_at).toLocaleString()}` : "") +
+      `<br><a href="/console/supervision/#${d.number}" target="_blank">${cfg.strings.open}</a>`;
+  }
+  function place(d) {
+    let m = markers.get(d.number);
+    const final = FINAL.includes(d.state);
+    const target = final ? closedLayer : openLayer;
+    if (!m) {
+      m = L.circleMarker([d.lat, d.lng], markerStyle(d.state, d.light));
+      m.bindPopup(() => popup(m));
+      markers.set(d.number, m);
+      m.caseData = d;
+      m.home = target;
+      return m;
+    }
+    m.caseData = Object.assign(m.caseData, d);
+    m.setLatLng([d.lat, d.lng]);
+    m.setStyle(markerStyle(d.state, d.light));
+    if (m.home !== target) { m.home.removeLayer(m); target.addLayer(m); m.home = target; }
+    return null;
+  }
+  function matches(c) {
+    if (F.states.length && !F.states.includes(c.state)) return false;
+    if (F.category && c.category !== F.category) return false;
+    if (F.department && c.department !== F.department) return false;
+    if (F.street && !(c.cell || "").startsWith(F.street)) return false;
+    const day = (c.reported_at || "").slice(0, 10);
+    if (F.from && day && new Date(c.reported_at) < new Date(F.from + "T00:00:00+08:00")) return false;
+    if (F.to && day && new Date(c.reported_at) >= new Date(new Date(F.to + "T00:00:00+08:00").getTime() + 86400000)) return false;
+    return c.lng !== null && c.lat !== null;
+  }
+
+  class MapBoard extends LiveBoard {
+    async load() {
+      for (const m of markers.values()) m.home.removeLayer(m);
+      markers.clear();
+      let url = cfg.cases_url, first = true, heatPoints = [];
+      while (url) {
+        const r = await fetch(url, { credentials: "same-origin" });
+        if (!r.ok) throw new Error("cases " + r.status);
+        const page = await r.json();
+        if (first) { this.lastId = page.last_id; first = false; }
+        const fresh = { open: [], closed: [] };
+        for (const [number, lng, lat, state, light, category] of page.rows) {
+          const m = place({ number, lng, lat, state, light, category });
+          if (m) (FINAL.includes(state) ? fresh.closed : fresh.open).push(m);
+          heatPoints.push([lat, lng, 1]);
+        }
+        openLayer.addLayers(fresh.open);
+        closedLayer.addLayers(fresh.closed);
+        say(markers.size + " …");
+        url = page.next;
+      }
+      if (heat) heat.setLatLngs(heatPoints);
+      say(String(markers.size));
+      map.getContainer().dataset.cases = String(markers.size);
+      map.getContainer().dataset.loaded = "1";
+    }
+  }
+
+  const inspectorsLayer = layer(N.inspectors);
+  const dots = new Map();
+  function moveInspector(p) {
+    let dot = dots.get(p.username);
+    if (!dot) {
+      dot = L.circleMarker([p.lat, p.lng], { radius: 5, color: "#0b4f8a", fillColor: "#4aa3ff", fillOpacity: 1 })
+        .bindTooltip(p.username).addTo(inspectorsLayer);
+      dots.set(p.username, dot);
+    } else dot.setLatLng([p.lat, p.lng]);
+  }
+
+  let figuresTimer = null;
+  async function refreshFigures() {
+    if (!cfg.wall) return;
+    const r = await fetch(cfg.today_url);
+    if (!r.ok) return;
+    const f = await r.json();
+    for (const dd of document.querySelectorAll("[data-figure]")) {
+      const v = f[dd.dataset.figure];
+      dd.textContent = v === null || v === undefined ? "—" : dd.dataset.figure === "on_time_rate" ? v + "%" : String(v);
+    }
+  }
+  const refreshFiguresSoon = () => { clearTimeout(figuresTimer); figuresTimer = setTimeout(refreshFigures, 800); };
+
+  const board = new MapBoard({
+    belongs: () => true,
+    onStatus: (s) => { const o = document.getElementById("offline"); if (o) o.hidden = s !== "offline"; },
+    onEvent: (message) => {
+      if (message.kind === "inspector.position") { moveInspector(message.inspector); return; }
+      const c = message.case;
+      const m = markers.get(c.number);
+      if (matches(c)) {
+        const fresh = place(c);
+        if (fresh) fresh.home.addLayer(fresh);
+      } else if (m) {
+        m.home.removeLayer(m);
+        markers.delete(c.number);
+      }
+      map.getContainer().dataset.cases = String(markers.size);
+      say(String(markers.size));
+      reshadeSoon();
+      refreshFiguresSoon();
+    },
+  });
+  window.cityMap = { map, markers, board, dots };
+
+  loadGrid();
+  fetch(cfg.inspectors_url).then((r) => (r.ok ? r.json() : { inspectors: [] })).then((d) => d.inspectors.forEach(moveInspector));
+  refreshFigures();
+  if (cfg.wall) setInterval(refreshFigures, 30000);
+  board.start().catch((e) => say(String(e)));
+})();

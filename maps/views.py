@@ -1,0 +1,104 @@
+"""Map pages: the command map 指挥地图, the wall screen 大屏, hot spots 高发问题."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from citymgmt.errors import InvalidData
+from citymgmt.models import Category, Department, Street
+from citymgmt.roles import roles_of
+from dispatch.access import CITY_WIDE_ROLES
+from dispatch.models import State
+from dispatch.views import js_labels
+
+from . import builder, queries
+
+
+def _staff(request):
+    if not roles_of(request.user) & CITY_WIDE_ROLES:
+        raise PermissionDenied
+
+
+def _filter(request):
+    try:
+        return queries.CaseFilter.from_query(request.GET), None
+    except InvalidData as exc:
+        return queries.CaseFilter.from_query({}), exc
+
+
+def _page(request, template, *, title, wall=False):
+    _staff(request)
+    f, error = _filter(request)
+    built = builder.build()
+    query = request.GET.copy()
+    query.pop("after", None)
+    if f.date_from and "from" not in query and "all" not in query:
+        query["from"] = f.date_from.isoformat()
+    config = {
+        "names": built.names,
+        "labels": js_labels(),
+        "colors": builder.LIGHT_COLORS,
+        "cases_url": f"{reverse('maps:cases-compact')}?{query.urlencode()}",
+        "cells_url": reverse("maps:cells"),
+        "grid_url": reverse("maps:grid-geojson"),
+        "inspectors_url": reverse("maps:inspectors"),
+        "today_url": reverse("maps:today"),
+        "filter": {
+            "states": f.states,
+            "category": f.category,
+            "department": f.department,
+            "street": f.street,
+            "from": f.date_from.isoformat() if f.date_from else "",
+            "to": f.date_to.isoformat() if f.date_to else "",
+        },
+        "strings": {"open_cases": _("在办"), "due": _("时限"), "open": _("打开"), "cell": _("网格")},
+        "wall": wall,
+    }
+    return render(
+        request,
+        template,
+        {
+            "map": built,
+            "config": config,
+            "title": title,
+            "error": error,
+            "filter": f,
+            "states": State.choices,
+            "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
+            "departments": Department.objects.filter(active=True).order_by("code"),
+            "streets": Street.objects.order_by("code"),
+        },
+    )
+
+
+@login_required
+def command_map(request):
+    return _page(request, "maps/command.html", title=_("指挥地图"))
+
+
+@login_required
+def wall(request):
+    return _page(request, "maps/wall.html", title=_("城市管理大屏"), wall=True)
+
+
+@login_required
+def hotspots(request):
+    _staff(request)
+    f, error = _filter(request)
+    built = builder.build(heat_points=queries.heat_points(f), with_cases=False)
+    return render(
+        request,
+        "maps/hotspots.html",
+        {
+            "map": built,
+            "title": _("高发问题"),
+            "error": error,
+            "filter": f,
+            "cells": queries.hot_cells(f),
+            "places": queries.hot_places(f),
+            "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
+            "config": {"names": built.names, "grid_url": reverse("maps:grid-geojson"), "hot": True},
+        },
+    )

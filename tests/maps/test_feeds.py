@@ -1,0 +1,126 @@
+"""Map feeds and pages: what the database holds, filters, colours, access by role."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from dispatch.models import Case
+from tests.conftest import T0
+
+
+def client_for(city, username):
+    client = Client()
+    client.force_login(city.user(username))
+    return client
+
+
+def all_pages(client, url):
+    rows, last_id = [], None
+    while url:
+        body = client.get(url).json()
+        last_id = body["last_id"] if last_id is None else last_id
+        rows += body["rows"]
+        url = body["next"]
+    return rows, last_id
+
+
+def test_compact_feed_pages_through_every_case(city, make_case):
+    cases = [make_case("reported") for _ in range(5)] + [make_case("closed")]
+    client = client_for(city, "leader")
+    rows, last_id = all_pages(client, "/maps/api/cases.json?all=1&limit=2")
+    assert sorted(r[0] for r in rows) == sorted(c.number for c in cases)
+    assert last_id == cases[-1].events.order_by("-id").first().id
+    closed = next(r for r in rows if r[0] == cases[-1].number)
+    assert closed[3] == "closed" and closed[5] == "E0102"
+
+
+def test_geojson_feed_with_filters(city, make_case):
+    open_case = make_case("dispatched")
+    closed = make_case("closed")
+    manhole = make_case("reported", category=city.categories["manhole"])
+    client = client_for(city, "dispatcher")
+    body = client.get("/maps/api/cases.geojson", {"all": 1, "state": "open"}).json()
+    assert sorted(f["properties"]["number"] for f in body["features"]) == sorted([open_case.number, manhole.number])
+    feature = next(f for f in body["features"] if f["properties"]["number"] == open_case.number)
+    assert feature["geometry"] == {"type": "Point", "coordinates": [open_case.lng, open_case.lat]}
+    assert feature["properties"]["light"] == "green" and feature["properties"]["due_at"]
+    by_cat = client.get("/maps/api/cases.geojson", {"all": 1, "category": "C0103"}).json()["features"]
+    assert [f["properties"]["number"] for f in by_cat] == [manhole.number]
+    by_dept = client.get("/maps/api/cases.geojson", {"all": 1, "department": "huanwei"}).json()["features"]
+    assert sorted(f["properties"]["number"] for f in by_dept) == sorted([open_case.number, closed.number])
+    far = client.get("/maps/api/cases.geojson", {"all": 1, "bbox": "0,0,1,1"}).json()["features"]
+    assert far == []
+
+
+def test_date_range_and_default_window(city, make_case):
+    old = make_case("reported", now=T0 - timedelta(days=60))
+    recent = make_case("reported")
+    client = client_for(city, "leader")
+    default = [r[0] for r in all_pages(client, "/maps/api/cases.json")[0]]
+    assert recent.number in default and old.number not in default
+    day = (T0 - timedelta(days=60)).date().isoformat()
+    only_old = [r[0] for r in all_pages(client, f"/maps/api/cases.json?from={day}&to={day}")[0]]
+    assert only_old == [old.number]
+
+
+@pytest.mark.parametrize(
+    "query", ["state=sleeping", "from=yesterday", "bbox=1,2,3", "since=never", "street=abc", "after=x"]
+)
+def test_bad_queries_are_400_with_the_error_body(city, query):
+    r = client_for(city, "leader").get(f"/maps/api/cases.geojson?{query}")
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "invalid"
+
+
+def test_cell_figures_shade_by_worst_light(city, make_case):
+    a = make_case("dispatched")
+    b = make_case("dispatched")
+    Case.objects.filter(pk=b.pk).update(light="red")
+    figures = client_for(city, "leader").get("/maps/api/cells.json").json()
+    assert figures == {a.cell.code: {"open": 2, "worst": "red"}}
+
+
+def test_grid_feed(city):
+    body = client_for(city, "leader").get("/maps/api/grid.geojson").json()
+    assert [f["properties"]["code"] for f in body["features"]] == ["62040200100101", "62040200100102"]
+    assert client_for(city, "leader").get("/maps/api/grid.geojson?bbox=0,0,1,1").json()["features"] == []
+
+
+def test_today_figures(city, make_case):
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_case("closed", now=now)
+    make_case("registered", now=now)
+    figures = client_for(city, "leader").get("/maps/api/today.json").json()
+    assert figures["reported"] == 2 and figures["registered"] == 2 and figures["dispatched"] == 1
+    assert figures["closed"] == 1 and figures["handled"] == 1 and figures["on_time_rate"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("username", "status"), [("leader", 200), ("dispatcher", 200), ("inspector1", 403), ("staff_huanwei", 403)]
+)
+def test_access_by_role(city, username, status):
+    client = client_for(city, username)
+    assert client.get("/maps/api/cases.geojson").status_code == status
+    assert client.get("/maps/").status_code == status
+    assert client.get("/maps/wall/").status_code == status
+    assert client.get("/maps/hotspots/").status_code == status
+
+
+def test_pages_load_no_cdn_asset(city, make_case):
+    make_case("reported")
+    for url in ["/maps/", "/maps/wall/", "/maps/hotspots/"]:
+        html = client_for(city, "leader").get(url).content.decode()
+        assert "cdn" not in html.lower() and "https://" not in html, url
+        assert "/static/maps/vendor/leaflet/leaflet.js" in html
+
+
+def test_hotspots_rank_cells_and_repeated_places(city, make_case):
+    for _ in range(3):
+        make_case("reported", address="人民路12号")
+    make_case("reported", address="别处")
+    html = client_for(city, "leader").get("/maps/hotspots/").content.decode()
+    assert "人民路12号" in html and "别处" not in html.split('id="hot-places"')[1]
+    assert "62040200100101" in html.split('id="hot-cells"')[1]
