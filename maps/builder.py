@@ -49,6 +49,7 @@ def build(*, heat_points=None, with_cases=True) -> BuiltMap:
     extent = city_extent()
     center = extent["center"] if extent else [36.545, 104.17]
     m = folium.Map(location=center, zoom_start=14, tiles=None, prefer_canvas=True, control_scale=True)
+    m.options["maxZoom"] = 19  # marker clusters need it, and with no tile layer nothing else sets it
     if settings.MAP_TILES_URL:
         folium.TileLayer(tiles=settings.MAP_TILES_URL, attr=settings.MAP_TILES_ATTRIBUTION, name=_("底图")).add_to(m)
     if extent:
