@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import auth, cases, positions, reference
+from .views import auth, cases, page, positions, reference
 
 app_name = "mobile_api"
 urlpatterns = [
@@ -18,4 +18,7 @@ urlpatterns = [
     path("api/v1/positions", positions.PositionsView.as_view(), name="positions"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="mobile_api:schema"), name="docs"),
+    path("m/", page.handset, name="handset"),
+    path("m/sw.js", page.service_worker, name="handset-sw"),
+    path("m/manifest.webmanifest", page.manifest, name="handset-manifest"),
 ]
