@@ -22,6 +22,7 @@ import random
 import threading
 import time
 
+import aiohttp
 from _django import minimal_city, percentile, setup, teardown
 
 LAYERS = {
@@ -104,13 +105,13 @@ class Board:
         self.reconnecting = False
         self.server_closes = 0
 
-    async def connect(self, attempts=5):
+    async def connect(self, attempts=8):
         self.synced.clear()
         for attempt in range(attempts):
             try:
                 self.ws = await self.session.ws_connect(self.url, headers=self.headers, heartbeat=None)
                 break
-            except OSError:  # a busy server's accept queue overflowed: back off, as live.js does
+            except (OSError, aiohttp.ClientError):  # a busy server refused or reset: back off, as live.js does
                 if attempt == attempts - 1:
                     raise
                 await asyncio.sleep(0.2 * 2**attempt * (0.5 + random.random()))
@@ -130,7 +131,7 @@ class Board:
                 await asyncio.sleep(0.2 * (0.5 + random.random()))
                 try:
                     await self.connect()
-                except OSError:
+                except (OSError, aiohttp.ClientError):
                     pass
                 continue
             now = time.perf_counter()
@@ -156,7 +157,6 @@ class Board:
 
 
 async def measure(server, cookie, n_boards, args, reporter):
-    import aiohttp
     from asgiref.sync import sync_to_async
     from channels.layers import get_channel_layer
 
