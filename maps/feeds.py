@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Max, Min
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from citymgmt import grid
@@ -32,6 +33,7 @@ def map_feed(view):
 
     @login_required
     @require_GET
+    @gzip_page  # megabytes of JSON; no secrets in them, so compression leaks nothing (BREACH)
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
@@ -84,6 +86,7 @@ def _dumps(data) -> str:
 
 @login_required
 @require_GET
+@gzip_page
 def grid_geojson(request):
     """Grid cells as a FeatureCollection, optionally within a bbox; cached per grid version.
     Any staff role may read it (the consoles' small maps use it)."""
