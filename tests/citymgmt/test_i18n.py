@@ -17,3 +17,41 @@ def test_domain_labels_and_refusals_are_translated():
         assert str(State.SUSPENDED.label) == "Suspended"
     with translation.override("zh-hans"):
         assert str(State.SUSPENDED.label) == "挂账"
+
+
+def _po_entries(path):
+    """(msgid, msgstr, flags) of a .po file, multi-line strings joined."""
+    import ast
+
+    entries, current, field = [], None, None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if current is not None:
+                entries.append(current)
+            current, field = None, None
+            continue
+        current = current or {"msgid": "", "msgstr": "", "flags": ""}
+        if line.startswith("#,"):
+            current["flags"] = line
+        elif line.startswith("msgid "):
+            field, current["msgid"] = "msgid", ast.literal_eval(line[6:])
+        elif line.startswith("msgstr "):
+            field, current["msgstr"] = "msgstr", ast.literal_eval(line[7:])
+        elif line.startswith('"') and field:
+            current[field] += ast.literal_eval(line)
+    return entries
+
+
+def test_english_catalog_is_complete_and_compiled():
+    import gettext
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    entries = [e for e in _po_entries(po) if e["msgid"]]
+    assert len(entries) > 300
+    assert [e["msgid"] for e in entries if not e["msgstr"]] == []
+    assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
+    with open(po.with_suffix(".mo"), "rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    stale = [e["msgid"] for e in entries if compiled.gettext(e["msgid"]) != e["msgstr"]]
+    assert stale == []  # the .mo was compiled from this .po
