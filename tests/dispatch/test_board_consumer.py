@@ -14,6 +14,7 @@ from django.utils import timezone
 from citymgmt.asgi import application
 from dispatch import live, services
 from dispatch.models import CaseEvent
+from tests.sockets import do, make, receive_all
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -35,25 +36,6 @@ async def connect(user=None, path="/ws/board/"):
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
-
-
-async def receive_all(communicator, timeout=0.5):
-    """Every message until the socket stays quiet for `timeout` (receive_from's own timeout would
-    cancel the consumer)."""
-    out = []
-    while not await communicator.receive_nothing(timeout=timeout):
-        out.append(json.loads(await communicator.receive_from()))
-    return out
-
-
-@database_sync_to_async
-def make(make_case, state, **kw):
-    return make_case(state, now=timezone.now(), **kw)
-
-
-@database_sync_to_async
-def do(number, action, actor, **params):
-    return services.act(number, action, actor, params=params)
 
 
 async def test_anonymous_and_non_staff_are_refused(city):

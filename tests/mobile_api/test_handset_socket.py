@@ -5,36 +5,18 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.utils import timezone
 
 from citymgmt.asgi import application
-from dispatch import services
 from mobile_api import consumers
 from mobile_api.models import ApiToken
+from tests.sockets import do, make, receive_all
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-async def receive_all(communicator, timeout=0.5):
-    out = []
-    while not await communicator.receive_nothing(timeout=timeout):
-        out.append(json.loads(await communicator.receive_from()))
-    return out
 
 
 @database_sync_to_async
 def token_for(user) -> str:
     return ApiToken.issue(user)[1]
-
-
-@database_sync_to_async
-def make(make_case, state, **kw):
-    return make_case(state, now=timezone.now(), **kw)
-
-
-@database_sync_to_async
-def do(number, action, actor, **params):
-    return services.act(number, action, actor, params=params)
 
 
 async def open_socket(path="/ws/handset/"):
