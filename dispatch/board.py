@@ -17,9 +17,10 @@ CONSOLE_STATES = {
     "dispatch": (State.REGISTERED, State.DISPATCHED, State.SUSPENDED),
     "department": (State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING),
 }
+# Leaders look on (the workflow gives them no action); the maps link them to cases here.
 CONSOLE_ROLES = {
-    "supervision": {Role.CALL_TAKER, Role.SUPERVISOR, Role.ADMIN},
-    "dispatch": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN},
+    "supervision": {Role.CALL_TAKER, Role.SUPERVISOR, Role.ADMIN, Role.LEADER},
+    "dispatch": {Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.LEADER},
     "department": {Role.DEPARTMENT_STAFF},
 }
 SNAPSHOT_LIMIT = 2000

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citymgmt import gazetteer
+from citymgmt.models import Category
 
 from .models import Urgency
 
@@ -35,8 +36,15 @@ class IntakeForm(forms.Form):
         return phone
 
     def clean_category(self):
-        # The datalist fills "E0102 暴露垃圾": the code is the first word.
-        return self.cleaned_data["category"].split()[0].upper()
+        """A code ("E0102", or "E0102 暴露垃圾 blj" as the list fills it), a name, or pinyin initials."""
+        text = self.cleaned_data["category"].strip()
+        first = text.split()[0] if text.split() else ""
+        if (first[:1].upper() in ("C", "E") and first[1:].isdigit()) or first.isdigit():
+            return first.upper()
+        matches = [c for c in Category.objects.filter(active=True) if text in (c.name, gazetteer.initials(c.name))]
+        if len(matches) == 1:
+            return matches[0].full_code
+        raise forms.ValidationError(_("找不到唯一的类别，请从列表中选择。"))
 
     def clean(self):
         data = super().clean()

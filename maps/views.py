@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from citymgmt.errors import InvalidData
 from citymgmt.models import Category, Department, Street
 from citymgmt.roles import roles_of
+from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
 from dispatch.models import State
 from dispatch.views import js_labels
@@ -55,6 +56,7 @@ def _page(request, template, *, title, wall=False):
         },
         "strings": {"open_cases": _("在办"), "due": _("时限"), "open": _("打开"), "cell": _("网格")},
         "wall": wall,
+        "case_url": _case_page_for(request.user),
     }
     return render(
         request,
@@ -71,6 +73,14 @@ def _page(request, template, *, title, wall=False):
             "streets": Street.objects.order_by("code"),
         },
     )
+
+
+def _case_page_for(user) -> str:
+    """Where a map's popup opens a case: the console this person works in."""
+    for name in ("dispatch", "supervision"):
+        if board.may_open(user, name):
+            return reverse("dispatch:console", args=[name])
+    return reverse("dispatch:console", args=["supervision"])
 
 
 @login_required

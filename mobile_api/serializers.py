@@ -8,7 +8,7 @@ from rest_framework.fields import empty
 from citymgmt.privacy import phone_for
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
-from dispatch.services import MAX_POSTPONE_HOURS, available_actions
+from dispatch.services import MAX_POSTPONE_HOURS, available_actions, cell_inspector
 
 MAX_POSITIONS = 100
 CRS_CHOICES = [("wgs84", "WGS-84"), ("gcj02", "GCJ-02")]
@@ -249,6 +249,11 @@ class CaseSerializer(serializers.Serializer):
 class CaseDetailSerializer(CaseSerializer):
     photos = PhotoSerializer(many=True, source="photos.all")
     timeline = serializers.SerializerMethodField()
+    cell_inspector = serializers.SerializerMethodField(help_text=_("负责该网格的监督员（派核实、派核查时预选）"))
+
+    def get_cell_inspector(self, case) -> str | None:
+        inspector = cell_inspector(case)
+        return inspector.username if inspector else None
 
     def get_timeline(self, case) -> EventSerializer(many=True):
         events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")

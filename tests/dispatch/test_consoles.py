@@ -37,7 +37,8 @@ def test_each_role_lands_on_its_console(city, username, landing):
         ("calltaker", "dispatch", 403),
         ("staff_huanwei", "dispatch", 403),
         ("supervisor", "department", 403),
-        ("leader", "dispatch", 403),
+        ("leader", "dispatch", 200),
+        ("leader", "department", 403),
         ("supervisor", "dispatch", 200),
         ("dispatcher", "nonsense", 404),
     ],
@@ -119,6 +120,14 @@ def test_intake_places_a_typed_address_through_the_gazetteer(city):
     assert case.cell.code == "62040200100101"
     places = client.get("/console/places", {"q": "rml"}).json()["places"]
     assert [p["name"] for p in places] == ["人民路"] and places[0]["cell"] == "62040200100101"
+
+
+def test_intake_takes_a_category_by_name_or_initials(city):
+    client = client_for(city, "calltaker")
+    body = {"phone": "13812345678", "lng": 104.17, "lat": 36.545, "description": "x", "urgency": "normal"}
+    for text in ["暴露垃圾", "blj"]:
+        assert client.post("/console/intake/", {**body, "category": text}).status_code == 200
+    assert [c.category.full_code for c in Case.objects.all()] == ["E0102", "E0102"]
 
 
 @pytest.mark.parametrize(

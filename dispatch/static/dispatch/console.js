@@ -259,4 +259,6 @@
   for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", render);
   Attention.arm();
   board.start().catch(() => { $("#offline").hidden = false; });
+  // /console/…/#<number> opens that case (the maps link here).
+  if (location.hash.length > 1) openCase(decodeURIComponent(location.hash.slice(1)));
 })();

@@ -60,7 +60,7 @@
     const d = m.caseData;
     return `<strong>${d.number}</strong><br>${d.category_name || d.category}<br>${cfg.labels.states[d.state] || d.state}` +
       (d.due_at ? `<br>${cfg.strings.due} ${new Date(d.due_at).toLocaleString()}` : "") +
-      `<br><a href="/console/supervision/#${d.number}" target="_blank">${cfg.strings.open}</a>`;
+      `<br><a href="${cfg.case_url}#${d.number}" target="_blank">${cfg.strings.open}</a>`;
   }
   function place(d) {
     let m = markers.get(d.number);
