@@ -221,6 +221,7 @@ def report_case(
                     "source": case.source,
                     "photos": len(checked_photos),
                     "possible_duplicates": [d.candidate.number for d in found],
+                    "next_due_at": case.due_at.isoformat() if case.due_at else None,
                 },
             )
     except IntegrityError:
@@ -337,6 +338,7 @@ def act(
         _check_params(transition, params, checked_photos)
         from_state = case.state
         old_department_id = case.department_id
+        clock_before = _clock(case, now)
         note, data, followups = _APPLY[action](case, params, actor, now)
         case.state = transition.next_state(case, params)
         if case.state != from_state or action in _RESTARTS_CLOCK:
@@ -345,6 +347,9 @@ def act(
             case.closed_at = now
         case.version += 1
         case.save()
+        data.update(clock_before)
+        data["next_due_at"] = case.due_at.isoformat() if case.due_at else None
+        data.setdefault("department", _department_code(case.department_id or old_department_id))
         if checked_photos:
             saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
             data["photos"] = [p.pk for p in saved]
@@ -364,6 +369,20 @@ def act(
             act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
     case.refresh_from_db()
     return case
+
+
+def _clock(case, now) -> dict:
+    """The stage clock in force when an action is taken, kept in its event: evaluation reads
+    "on time" from the log, never from the case as it is later."""
+    if case.due_at is None:
+        return {"due_at": None, "on_time": None}
+    return {"due_at": case.due_at.isoformat(), "on_time": now <= case.due_at}
+
+
+def _department_code(department_id) -> str | None:
+    if department_id is None:
+        return None
+    return Department.objects.filter(pk=department_id).values_list("code", flat=True).first()
 
 
 _PHOTO_STAGE = {"verify": "verify", "handle": "handle", "check": "check"}

@@ -103,7 +103,33 @@ def test_return_and_redispatch_elsewhere_is_recorded_as_wrong_dispatch(city, mak
     assert case.state == State.REGISTERED and case.return_count == 1
     services.act(case.number, "dispatch", city.user("dispatcher"), params={"department": "huanwei"})
     event = CaseEvent.objects.filter(case=case, action="dispatch").order_by("-id").first()
-    assert event.data == {"department": "huanwei", "redispatched_from": "shizheng"}
+    assert event.data["department"] == "huanwei" and event.data["redispatched_from"] == "shizheng"
+
+
+def test_every_event_keeps_the_clock_in_force_for_evaluation(city, make_case):
+    """Evaluation reads "on time" from the log: each event records the due time of the stage it
+    ended (and whether it was met) and the due time of the stage it started."""
+    from datetime import datetime, timedelta
+
+    from citymgmt import calendar
+
+    case = make_case("dispatched")  # at T0, Tuesday 09:00; handle limit: 4 working hours
+    dispatch = CaseEvent.objects.filter(case=case, action="dispatch").get()
+    due = datetime.fromisoformat(dispatch.data["next_due_at"])
+    assert due == calendar.add_working_time(T0, 4, "work_hours")
+    assert dispatch.data["department"] == "huanwei"
+    late = due + timedelta(minutes=1)
+    services.act(
+        case.number, "handle", city.user("staff_huanwei"), params={"note": "x"}, photo_files=[jpeg()], now=late
+    )
+    handle = CaseEvent.objects.get(case=case, action="handle")
+    assert datetime.fromisoformat(handle.data["due_at"]) == due
+    assert handle.data["on_time"] is False and handle.data["department"] == "huanwei"
+    on_time = make_case("dispatched")
+    services.act(
+        on_time.number, "handle", city.user("staff_huanwei"), params={"note": "x"}, photo_files=[jpeg()], now=T0
+    )
+    assert CaseEvent.objects.get(case=on_time, action="handle").data["on_time"] is True
 
 
 def test_failed_check_is_rework_to_the_same_department_with_a_new_clock(city, make_case):
