@@ -9,7 +9,7 @@ the commit.
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -221,7 +221,7 @@ def report_case(
                     "source": case.source,
                     "photos": len(checked_photos),
                     "possible_duplicates": [d.candidate.number for d in found],
-                    "next_due_at": case.due_at.isoformat() if case.due_at else None,
+                    "next_due_at": utc_iso(case.due_at),
                 },
             )
     except IntegrityError:
@@ -348,7 +348,7 @@ def act(
         case.version += 1
         case.save()
         data.update(clock_before)
-        data["next_due_at"] = case.due_at.isoformat() if case.due_at else None
+        data["next_due_at"] = utc_iso(case.due_at)
         data.setdefault("department", _department_code(case.department_id or old_department_id))
         if checked_photos:
             saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
@@ -376,7 +376,12 @@ def _clock(case, now) -> dict:
     "on time" from the log, never from the case as it is later."""
     if case.due_at is None:
         return {"due_at": None, "on_time": None}
-    return {"due_at": case.due_at.isoformat(), "on_time": now <= case.due_at}
+    return {"due_at": utc_iso(case.due_at), "on_time": now <= case.due_at}
+
+
+def utc_iso(moment) -> str | None:
+    """UTC to the second: such strings compare in time order, also inside a JSON field's SQL."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
 
 def _department_code(department_id) -> str | None:

@@ -1,0 +1,248 @@
+"""Evaluation indicators 综合评价 (domain.md §4), computed from the case event log alone.
+
+Every figure for a period [start, end) is read from events written before `end` — never from the
+cases' current fields — so a past month's figures do not change when its cases move on. Each
+event carries what evaluation needs: the department holding the case, the due time of the stage
+it ended and whether it was met (`on_time`), and the due time of the stage it started.
+
+Definitions (per department D, period P):
+- dispatched 派遣: dispatch events to D in P.
+- handled 处置 / handled on time 按期处置: handle events by D in P / with `on_time`.
+- overdue unhandled 超期未处置: cases whose last event before the end of P left them dispatched
+  to D with a due time before the end of P.
+- to handle 应处置 = handled + overdue unhandled.
+- rework 返工: failed checks in P of D's work; returned 回退: returns by D in P.
+- closure 结案率, on-time closure 按期结案率: of the cases dispatched to D in P, the share closed
+  before the end of P, and closed with their last handling on time.
+- volume score: dispatched ≤ 50 → 100, ≤ 100 → 90, ≤ 200 → 75, ≤ 500 → 60, ≤ 1000 → 40, else 20.
+- score = volume × 10 % + closure × 30 % + on-time handling × 30 % + (1 − rework rate) × 30 %.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Substr
+
+from citymgmt.models import Department
+
+from ..models import CaseEvent, State
+from ..models.cases import PUBLIC_SOURCES
+from ..services import utc_iso
+
+DEFAULT_WEIGHTS = {
+    "department": {"volume": 10, "closure": 30, "on_time_handling": 30, "no_rework": 30},
+}
+VOLUME_BANDS = [(50, 100), (100, 90), (200, 75), (500, 60), (1000, 40)]
+GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
+AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "cell": 15}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    def events(self):
+        return CaseEvent.objects.filter(created_at__gte=self.start, created_at__lt=self.end)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def volume_score(count: int) -> int:
+    return next((score for limit, score in VOLUME_BANDS if count <= limit), 20)
+
+
+def grade(score: float | None) -> str:
+    if score is None:
+        return "—"
+    return next((g for limit, g in GRADE_BANDS if score >= limit), "E")
+
+
+def _state_at_end(period: Period):
+    """Each case's last event before the end (light changes aside: they carry no clock)."""
+    last_ids = (
+        CaseEvent.objects.filter(created_at__lt=period.end)
+        .exclude(action="warn")
+        .values("case_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    return CaseEvent.objects.filter(id__in=last_ids)
+
+
+def department_table(period: Period, weights: dict | None = None) -> list[dict]:
+    w = (weights or DEFAULT_WEIGHTS)["department"]
+    flows = (
+        period.events()
+        .annotate(dept=KT("data__department"))
+        .exclude(dept=None)
+        .values("dept")
+        .annotate(
+            dispatched=Count("id", filter=Q(action="dispatch")),
+            handled=Count("id", filter=Q(action="handle")),
+            handled_on_time=Count("id", filter=Q(action="handle", data__on_time=True)),
+            returned=Count("id", filter=Q(action="return")),
+            rework=Count("id", filter=Q(action="check", data__result="failed")),
+            closed=Count("id", filter=Q(action="check", to_state=State.CLOSED)),
+        )
+    )
+    rows = {r["dept"]: dict(r) for r in flows}
+    overdue = (
+        _state_at_end(period)
+        # Cast: a plain text comparison (UTC ISO strings sort in time order), not a JSON lookup.
+        .annotate(dept=KT("data__department"), due=Cast(KT("data__next_due_at"), CharField()))
+        .filter(to_state=State.DISPATCHED, due__lt=utc_iso(period.end))
+        .values("dept")
+        .annotate(n=Count("id"))
+    )
+    for r in overdue:
+        rows.setdefault(r["dept"], {"dept": r["dept"]})["overdue_unhandled"] = r["n"]
+    closed_by_end = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action="check", to_state=State.CLOSED, created_at__lt=period.end
+    )
+    last_handle_on_time = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action="handle", created_at__lt=period.end
+    ).order_by("-id")
+    cohort = (
+        period.events()
+        .filter(action="dispatch")
+        .annotate(dept=KT("data__department"), closed=Exists(closed_by_end))
+        .annotate(on_time=Exists(last_handle_on_time.filter(data__on_time=True)[:1]))
+        .values("dept")
+        .annotate(
+            cohort=Count("case_id", distinct=True),
+            cohort_closed=Count("case_id", distinct=True, filter=Q(closed=True)),
+            cohort_closed_on_time=Count("case_id", distinct=True, filter=Q(closed=True, on_time=True)),
+        )
+    )
+    for r in cohort:
+        rows.setdefault(r["dept"], {"dept": r["dept"]}).update(r)
+    names = dict(Department.objects.values_list("code", "name"))
+    table = []
+    for code, r in rows.items():
+        r = {k: r.get(k, 0) for k in (
+            "dispatched", "handled", "handled_on_time", "returned", "rework", "closed", "overdue_unhandled",
+            "cohort", "cohort_closed", "cohort_closed_on_time",
+        )}  # fmt: skip
+        r["overdue_handled"] = r["handled"] - r["handled_on_time"]
+        r["to_handle"] = r["handled"] + r["overdue_unhandled"]
+        r["handling_rate"] = rate(r["handled"], r["to_handle"])
+        r["on_time_handling_rate"] = rate(r["handled_on_time"], r["to_handle"])
+        r["rework_rate"] = rate(r["rework"], r["handled"])
+        r["closure_rate"] = rate(r["cohort_closed"], r["cohort"])
+        r["on_time_closure_rate"] = rate(r["cohort_closed_on_time"], r["cohort"])
+        r["volume_score"] = volume_score(r["dispatched"])
+        parts = [r["closure_rate"], r["on_time_handling_rate"]]
+        if None in parts:
+            r["score"] = None
+        else:
+            r["score"] = round(
+                (
+                    r["volume_score"] * w["volume"]
+                    + r["closure_rate"] * w["closure"]
+                    + r["on_time_handling_rate"] * w["on_time_handling"]
+                    + (100 - (r["rework_rate"] or 0)) * w["no_rework"]
+                )
+                / sum(w.values()),
+                2,
+            )
+        r["grade"] = grade(r["score"])
+        table.append({"code": code, "name": names.get(code, code), **r})
+    return sorted(table, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
+
+
+def area_table(period: Period, level: str = "street") -> list[dict]:
+    """Per district / street / community / cell (by the grid code's prefix)."""
+    if level not in AREA_LEVELS:
+        raise ValueError(level)
+    n = AREA_LEVELS[level]
+    events = period.events().filter(case__cell__isnull=False).annotate(area=Substr("case__cell__code", 1, n))
+    flows = events.values("area").annotate(
+        reported=Count("id", filter=Q(action="report")),
+        public_reports=Count("id", filter=Q(action="report", data__source__in=sorted(PUBLIC_SOURCES))),
+        self_resolved=Count("id", filter=Q(action="report", data__source="self_resolved")),
+        registered=Count("id", filter=Q(action="register")),
+        closed=Count("id", filter=Q(to_state=State.CLOSED) & ~Q(from_state=State.CLOSED)),
+        rework=Count("id", filter=Q(action="check", data__result="failed")),
+    )
+    rows = {r["area"]: dict(r) for r in flows}
+    closed_by_end = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), to_state=State.CLOSED, created_at__lt=period.end
+    )
+    cohort = (
+        events.filter(action="register")
+        .annotate(closed=Exists(closed_by_end))
+        .values("area")
+        .annotate(
+            cohort=Count("case_id", distinct=True),
+            cohort_closed=Count("case_id", distinct=True, filter=Q(closed=True)),
+        )
+    )
+    for r in cohort:
+        rows.setdefault(r["area"], {"area": r["area"]}).update(r)
+    table = []
+    for area, r in sorted(rows.items()):
+        r = {k: r.get(k, 0) for k in (
+            "reported", "public_reports", "self_resolved", "registered", "closed", "rework", "cohort", "cohort_closed",
+        )}  # fmt: skip
+        r["closure_rate"] = rate(r["cohort_closed"], r["cohort"])
+        table.append({"code": area, **r})
+    return table
+
+
+def inspector_table(period: Period) -> list[dict]:
+    """Per inspector: reports and how many became cases, on-time verify and check."""
+    registered_by_end = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action="register", created_at__lt=period.end
+    )
+    rows = (
+        period.events()
+        .filter(actor_role="inspector")
+        .annotate(valid=Exists(registered_by_end))
+        .values(username=F("actor__username"))
+        .annotate(
+            reports=Count("id", filter=Q(action="report")),
+            valid_reports=Count("id", filter=Q(action="report", valid=True)),
+            verified=Count("id", filter=Q(action="verify")),
+            verified_on_time=Count("id", filter=Q(action="verify", data__on_time=True)),
+            checked=Count("id", filter=Q(action="check")),
+            checked_on_time=Count("id", filter=Q(action="check", data__on_time=True)),
+        )
+        .order_by("username")
+    )
+    table = []
+    for r in rows:
+        r["valid_report_rate"] = rate(r["valid_reports"], r["reports"])
+        r["on_time_verify_rate"] = rate(r["verified_on_time"], r["verified"])
+        r["on_time_check_rate"] = rate(r["checked_on_time"], r["checked"])
+        table.append(r)
+    return table
+
+
+def staff_table(period: Period) -> list[dict]:
+    """Per call-taker, supervisor and dispatcher: what they did and how much of it on time."""
+    rows = (
+        period.events()
+        .filter(actor_role__in=["call_taker", "supervisor", "dispatcher"])
+        .values("actor_role", username=F("actor__username"))
+        .annotate(
+            actions=Count("id"),
+            registered=Count("id", filter=Q(action="register")),
+            registered_on_time=Count("id", filter=Q(action="register", data__on_time=True)),
+            dispatched=Count("id", filter=Q(action="dispatch")),
+            dispatched_on_time=Count("id", filter=Q(action="dispatch", data__on_time=True)),
+            wrong_dispatch=Count("id", filter=Q(action="dispatch", data__has_key="redispatched_from")),
+        )
+        .order_by("actor_role", "username")
+    )
+    table = []
+    for r in rows:
+        r["on_time_registration_rate"] = rate(r["registered_on_time"], r["registered"])
+        r["on_time_dispatch_rate"] = rate(r["dispatched_on_time"], r["dispatched"])
+        r["accurate_dispatch_rate"] = rate(r["dispatched"] - r["wrong_dispatch"], r["dispatched"])
+        table.append(r)
+    return table

@@ -1,0 +1,109 @@
+"""Evaluation figures from the event log, checked against figures worked out by hand."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from dispatch import services
+from dispatch.evaluation.indicators import Period, area_table, department_table, inspector_table, staff_table
+from tests.conftest import SHANGHAI, T0, jpeg
+
+DAY = Period(
+    datetime.combine(T0.date(), time.min, SHANGHAI), datetime.combine(T0.date() + timedelta(days=1), time.min, SHANGHAI)
+)
+H = timedelta(hours=1)
+
+
+@pytest.fixture
+def story(city, make_case):
+    """On Tuesday 2026-11-24 (handle limit for rubbish: 4 working hours from 09:00 → 15:30):
+    A handled on time and closed; B handled late, failed its check (rework) at 15:00 and is being
+    redone (new due time tomorrow); C never handled (overdue at the end of the day); D sent to
+    shizheng by mistake, returned, re-dispatched to huanwei, not handled (overdue)."""
+    u = city.user
+    cases = {name: make_case("registered", now=T0) for name in "ABCD"}
+
+    def act(name, action, who, at, photo=False, **params):
+        services.act(cases[name].number, action, u(who), params=params, photo_files=[jpeg()] if photo else [], now=at)
+
+    for name in "ABC":
+        act(name, "dispatch", "dispatcher", T0, department="huanwei")
+    act("D", "dispatch", "dispatcher", T0, department="shizheng")
+    act("D", "return", "staff_shizheng", T0 + H, reason="不是我们的")
+    act("D", "dispatch", "dispatcher", T0 + H, department="huanwei")
+    act("A", "handle", "staff_huanwei", T0 + H, photo=True, note="已清理")  # on time; send_check automatic
+    act("A", "check", "inspector1", T0 + 2 * H, result="passed")
+    act("B", "handle", "staff_huanwei", T0 + 7 * H, photo=True, note="晚了")  # 16:00 > 15:30: late
+    act("B", "check", "inspector1", T0 + 8 * H, result="failed")  # 17:00: rework, new clock
+    return cases
+
+
+def test_department_figures(story):
+    table = {r["code"]: r for r in department_table(DAY)}
+    h = table["huanwei"]
+    assert (h["dispatched"], h["handled"], h["handled_on_time"], h["overdue_handled"]) == (4, 2, 1, 1)
+    assert (h["overdue_unhandled"], h["to_handle"], h["rework"], h["closed"]) == (2, 4, 1, 1)
+    assert (h["handling_rate"], h["on_time_handling_rate"], h["rework_rate"]) == (50.0, 25.0, 50.0)
+    assert (h["cohort"], h["closure_rate"], h["on_time_closure_rate"]) == (4, 25.0, 25.0)
+    # volume 4 → 100; (100×10 + 25×30 + 25×30 + (100−50)×30) / 100 = 40.0 → grade D
+    assert (h["volume_score"], h["score"], h["grade"]) == (100, 40.0, "D")
+    s = table["shizheng"]
+    assert (s["dispatched"], s["returned"], s["handled"], s["overdue_unhandled"], s["to_handle"]) == (1, 1, 0, 0, 0)
+    assert s["on_time_handling_rate"] is None and s["score"] is None and s["grade"] == "—"
+    assert s["closure_rate"] == 0.0
+
+
+def test_a_past_period_does_not_change_when_cases_move_on(story, city):
+    before = department_table(DAY)
+    next_day = T0 + timedelta(days=1)
+    services.act(
+        story["C"].number,
+        "handle",
+        city.user("staff_huanwei"),
+        params={"note": "x"},
+        photo_files=[jpeg()],
+        now=next_day,
+    )
+    services.act(
+        story["B"].number,
+        "handle",
+        city.user("staff_huanwei"),
+        params={"note": "x"},
+        photo_files=[jpeg()],
+        now=next_day,
+    )
+    assert department_table(DAY) == before
+    later = {r["code"]: r for r in department_table(Period(DAY.start, DAY.end + timedelta(days=1)))}["huanwei"]
+    assert later["handled"] == 4 and later["overdue_unhandled"] == 1  # D is still not handled
+
+
+def test_a_period_cutting_through_the_morning(story):
+    # Up to 12:00: A handled and closed, nothing else handled, nothing yet overdue (due 15:30).
+    morning = Period(DAY.start, T0 + 3 * H)
+    h = {r["code"]: r for r in department_table(morning)}["huanwei"]
+    assert (h["handled"], h["closed"], h["overdue_unhandled"], h["to_handle"]) == (1, 1, 0, 1)
+    assert h["on_time_handling_rate"] == 100.0
+
+
+def test_area_figures(story):
+    (street,) = area_table(DAY, "street")
+    assert street["code"] == "620402001"
+    # Four public reports (call-taker), all registered, one closed, one rework.
+    assert (street["reported"], street["public_reports"], street["registered"]) == (4, 4, 4)
+    assert (street["closed"], street["rework"], street["closure_rate"]) == (1, 1, 25.0)
+    (district,) = area_table(DAY, "district")
+    assert district["code"] == "620402" and district["reported"] == 4
+    with pytest.raises(ValueError):
+        area_table(DAY, "planet")
+
+
+def test_inspector_and_staff_figures(story):
+    (inspector,) = inspector_table(DAY)
+    assert inspector["username"] == "inspector1"
+    assert (inspector["verified"], inspector["verified_on_time"]) == (4, 4)
+    assert (inspector["checked"], inspector["checked_on_time"]) == (2, 2)
+    staff = {(r["actor_role"], r["username"]): r for r in staff_table(DAY)}
+    d = staff[("dispatcher", "dispatcher")]
+    assert (d["dispatched"], d["wrong_dispatch"], d["accurate_dispatch_rate"]) == (5, 1, 80.0)
+    s = staff[("supervisor", "supervisor")]
+    assert (s["registered"], s["registered_on_time"], s["on_time_registration_rate"]) == (4, 4, 100.0)
