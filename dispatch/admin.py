@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, EvaluationSettings, PublishedReport
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,3 +43,16 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "kind"]
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
+
+
+@admin.register(EvaluationSettings)
+class EvaluationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "department_weights", "updated_at")
+
+    def has_add_permission(self, request):
+        return not EvaluationSettings.objects.exists()  # one row: the settings in force
+
+
+@admin.register(PublishedReport)
+class PublishedReportAdmin(ReadOnlyAdmin):
+    list_display = ("month", "published_at", "published_by")

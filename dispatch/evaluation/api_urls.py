@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .api import EvaluationTableView
+
+urlpatterns = [
+    path("<str:table>", EvaluationTableView.as_view(), name="evaluation-api"),
+]

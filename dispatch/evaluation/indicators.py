@@ -16,6 +16,7 @@ Definitions (per department D, period P):
   before the end of P, and closed with their last handling on time.
 - volume score: dispatched ≤ 50 → 100, ≤ 100 → 90, ≤ 200 → 75, ≤ 500 → 60, ≤ 1000 → 40, else 20.
 - score = volume × 10 % + closure × 30 % + on-time handling × 30 % + (1 − rework rate) × 30 %.
+  (Weights and bands are the defaults of `EvaluationSettings`, which an admin may change.)
 """
 
 from dataclasses import dataclass
@@ -27,15 +28,10 @@ from django.db.models.functions import Cast, Substr
 
 from citymgmt.models import Department
 
-from ..models import CaseEvent, State
+from ..models import CaseEvent, EvaluationSettings, State
 from ..models.cases import PUBLIC_SOURCES
 from ..services import utc_iso
 
-DEFAULT_WEIGHTS = {
-    "department": {"volume": 10, "closure": 30, "on_time_handling": 30, "no_rework": 30},
-}
-VOLUME_BANDS = [(50, 100), (100, 90), (200, 75), (500, 60), (1000, 40)]
-GRADE_BANDS = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
 AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "cell": 15}
 
 
@@ -52,14 +48,19 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
 
-def volume_score(count: int) -> int:
-    return next((score for limit, score in VOLUME_BANDS if count <= limit), 20)
+def volume_score(count: int, bands) -> int:
+    """Bands are [upper limit, score], the last one with no limit."""
+    return next(score for limit, score in bands if limit is None or count <= limit)
 
 
-def grade(score: float | None) -> str:
+def grade(score: float | None, bands) -> str:
     if score is None:
         return "—"
-    return next((g for limit, g in GRADE_BANDS if score >= limit), "E")
+    return next((g for lowest, g in bands if score >= lowest), bands[-1][1])
+
+
+def settings_in_force() -> dict:
+    return EvaluationSettings.current().as_dict()
 
 
 def _state_at_end(period: Period):
@@ -74,8 +75,9 @@ def _state_at_end(period: Period):
     return CaseEvent.objects.filter(id__in=last_ids)
 
 
-def department_table(period: Period, weights: dict | None = None) -> list[dict]:
-    w = (weights or DEFAULT_WEIGHTS)["department"]
+def department_table(period: Period, settings: dict | None = None) -> list[dict]:
+    settings = settings or settings_in_force()
+    w = settings["department_weights"]
     flows = (
         period.events()
         .annotate(dept=KT("data__department"))
@@ -135,7 +137,7 @@ def department_table(period: Period, weights: dict | None = None) -> list[dict]:
         r["rework_rate"] = rate(r["rework"], r["handled"])
         r["closure_rate"] = rate(r["cohort_closed"], r["cohort"])
         r["on_time_closure_rate"] = rate(r["cohort_closed_on_time"], r["cohort"])
-        r["volume_score"] = volume_score(r["dispatched"])
+        r["volume_score"] = volume_score(r["dispatched"], settings["volume_bands"])
         parts = [r["closure_rate"], r["on_time_handling_rate"]]
         if None in parts:
             r["score"] = None
@@ -150,7 +152,7 @@ def department_table(period: Period, weights: dict | None = None) -> list[dict]:
                 / sum(w.values()),
                 2,
             )
-        r["grade"] = grade(r["score"])
+        r["grade"] = grade(r["score"], settings["grade_bands"])
         table.append({"code": code, "name": names.get(code, code), **r})
     return sorted(table, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
 

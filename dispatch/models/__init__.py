@@ -2,6 +2,7 @@
 
 from .cases import Case, CaseNumberSequence, Light, Source, State, Urgency
 from .duplicates import PossibleDuplicate
+from .evaluation import EvaluationSettings, PublishedReport
 from .events import CaseEvent, CaseEventAudience
 from .photos import CasePhoto
 
@@ -11,8 +12,10 @@ __all__ = [
     "CaseEventAudience",
     "CaseNumberSequence",
     "CasePhoto",
+    "EvaluationSettings",
     "Light",
     "PossibleDuplicate",
+    "PublishedReport",
     "Source",
     "State",
     "Urgency",

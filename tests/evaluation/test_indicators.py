@@ -107,3 +107,13 @@ def test_inspector_and_staff_figures(story):
     assert (d["dispatched"], d["wrong_dispatch"], d["accurate_dispatch_rate"]) == (5, 1, 80.0)
     s = staff[("supervisor", "supervisor")]
     assert (s["registered"], s["registered_on_time"], s["on_time_registration_rate"]) == (4, 4, 100.0)
+
+
+def test_weights_and_bands_come_from_the_settings_an_admin_edits(story):
+    from dispatch.models import EvaluationSettings
+
+    EvaluationSettings.objects.create(
+        department_weights={"volume": 0, "closure": 0, "on_time_handling": 100, "no_rework": 0}
+    )
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    assert (h["score"], h["grade"]) == (25.0, "E")  # on-time handling alone: 25 %
