@@ -107,9 +107,8 @@ def timed(label, fn, repeat=3):
         result = fn()
         times.append(time.perf_counter() - t)
     best, worst = min(times), max(times)
-    print(
-        f"{label:<40} best {best:7.2f} s   worst {worst:7.2f} s   rows {len(result) if hasattr(result, '__len__') else result}"
-    )
+    rows = len(result) if hasattr(result, "__len__") else result
+    print(f"{label:<40} best {best:7.2f} s   worst {worst:7.2f} s   rows {rows}")
     return result
 
 
