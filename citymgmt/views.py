@@ -6,10 +6,12 @@ from .roles import roles_of
 
 # Where each role works; someone with several roles picks from the home page.
 LANDING = {
-    Role.CALL_TAKER: "dispatch:console supervision",
-    Role.SUPERVISOR: "dispatch:console supervision",
-    Role.DISPATCHER: "dispatch:console dispatch",
-    Role.DEPARTMENT_STAFF: "dispatch:console department",
+    Role.CALL_TAKER: ("dispatch:console", "supervision"),
+    Role.SUPERVISOR: ("dispatch:console", "supervision"),
+    Role.DISPATCHER: ("dispatch:console", "dispatch"),
+    Role.DEPARTMENT_STAFF: ("dispatch:console", "department"),
+    Role.LEADER: ("maps:command",),
+    Role.INSPECTOR: ("mobile_api:handset",),
 }
 
 
@@ -21,6 +23,5 @@ def home(request):
     roles = roles_of(request.user)
     landings = {LANDING[r] for r in roles if r in LANDING}
     if len(landings) == 1 and len(roles) == 1:
-        name, arg = landings.pop().split()
-        return redirect(name, arg)
+        return redirect(*landings.pop())
     return render(request, "home.html", {"roles": sorted(roles), "consoles": nav_for(request.user)})

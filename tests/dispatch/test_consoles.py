@@ -21,6 +21,8 @@ def client_for(city, username):
         ("supervisor", "/console/supervision/"),
         ("dispatcher", "/console/dispatch/"),
         ("staff_huanwei", "/console/department/"),
+        ("leader", "/maps/"),
+        ("inspector1", "/m/"),
     ],
 )
 def test_each_role_lands_on_its_console(city, username, landing):
