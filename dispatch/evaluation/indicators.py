@@ -12,8 +12,8 @@ Definitions (per department D, period P):
   to D with a due time before the end of P.
 - to handle 应处置 = handled + overdue unhandled.
 - rework 返工: failed checks in P of D's work; returned 回退: returns by D in P.
-- closure 结案率, on-time closure 按期结案率: of the cases dispatched to D in P, the share closed
-  before the end of P, and closed with their last handling on time.
+- closure 结案率, on-time closure 按期结案率: of the dispatches to D in P, the share whose case was
+  closed before the end of P, and closed without ever having been handled late.
 - volume score: dispatched ≤ 50 → 100, ≤ 100 → 90, ≤ 200 → 75, ≤ 500 → 60, ≤ 1000 → 40, else 20.
 - score = volume × 10 % + closure × 30 % + on-time handling × 30 % + (1 − rework rate) × 30 %.
   (Weights and bands are the defaults of `EvaluationSettings`, which an admin may change.)
@@ -22,7 +22,7 @@ Definitions (per department D, period P):
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Substr
 
@@ -63,16 +63,18 @@ def settings_in_force() -> dict:
     return EvaluationSettings.current().as_dict()
 
 
-def _state_at_end(period: Period):
-    """Each case's last event before the end (light changes aside: they carry no clock)."""
-    last_ids = (
-        CaseEvent.objects.filter(created_at__lt=period.end)
+def _overdue_unhandled(period: Period):
+    """Events that left a case dispatched with a due time before the end, and were the case's last
+    event before the end (light changes aside: they carry no clock)."""
+    later = CaseEvent.objects.filter(case_id=OuterRef("case_id"), id__gt=OuterRef("id"), created_at__lt=period.end)
+    return (
+        CaseEvent.objects.filter(created_at__lt=period.end, to_state=State.DISPATCHED)
         .exclude(action="warn")
-        .values("case_id")
-        .annotate(last=Max("id"))
-        .values("last")
+        # Cast: a plain text comparison (UTC ISO strings sort in time order), not a JSON lookup.
+        .annotate(due=Cast(KT("data__next_due_at"), CharField()))
+        .filter(due__lt=utc_iso(period.end))
+        .filter(~Exists(later.exclude(action="warn")))
     )
-    return CaseEvent.objects.filter(id__in=last_ids)
 
 
 def department_table(period: Period, settings: dict | None = None) -> list[dict]:
@@ -93,32 +95,26 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
         )
     )
     rows = {r["dept"]: dict(r) for r in flows}
-    overdue = (
-        _state_at_end(period)
-        # Cast: a plain text comparison (UTC ISO strings sort in time order), not a JSON lookup.
-        .annotate(dept=KT("data__department"), due=Cast(KT("data__next_due_at"), CharField()))
-        .filter(to_state=State.DISPATCHED, due__lt=utc_iso(period.end))
-        .values("dept")
-        .annotate(n=Count("id"))
-    )
+    overdue = _overdue_unhandled(period).annotate(dept=KT("data__department")).values("dept").annotate(n=Count("id"))
     for r in overdue:
         rows.setdefault(r["dept"], {"dept": r["dept"]})["overdue_unhandled"] = r["n"]
     closed_by_end = CaseEvent.objects.filter(
         case_id=OuterRef("case_id"), action="check", to_state=State.CLOSED, created_at__lt=period.end
     )
-    last_handle_on_time = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), action="handle", created_at__lt=period.end
-    ).order_by("-id")
+    handled_late = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action="handle", data__on_time=False, created_at__lt=period.end
+    )
     cohort = (
         period.events()
         .filter(action="dispatch")
-        .annotate(dept=KT("data__department"), closed=Exists(closed_by_end))
-        .annotate(on_time=Exists(last_handle_on_time.filter(data__on_time=True)[:1]))
+        .annotate(dept=KT("data__department"), closed=Exists(closed_by_end), on_time=~Exists(handled_late))
         .values("dept")
         .annotate(
-            cohort=Count("case_id", distinct=True),
-            cohort_closed=Count("case_id", distinct=True, filter=Q(closed=True)),
-            cohort_closed_on_time=Count("case_id", distinct=True, filter=Q(closed=True, on_time=True)),
+            # Assignments, not distinct cases: counting distinct would sort the month's dispatches,
+            # and a case sent twice to the same department is rare (a return, then the same again).
+            cohort=Count("id"),
+            cohort_closed=Count("id", filter=Q(closed=True)),
+            cohort_closed_on_time=Count("id", filter=Q(closed=True, on_time=True)),
         )
     )
     for r in cohort:
@@ -179,10 +175,7 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
         events.filter(action="register")
         .annotate(closed=Exists(closed_by_end))
         .values("area")
-        .annotate(
-            cohort=Count("case_id", distinct=True),
-            cohort_closed=Count("case_id", distinct=True, filter=Q(closed=True)),
-        )
+        .annotate(cohort=Count("id"), cohort_closed=Count("id", filter=Q(closed=True)))  # a case registers once
     )
     for r in cohort:
         rows.setdefault(r["area"], {"area": r["area"]}).update(r)
