@@ -158,7 +158,13 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     if level not in AREA_LEVELS:
         raise ValueError(level)
     n = AREA_LEVELS[level]
-    events = period.events().filter(case__cell__isnull=False).annotate(area=Substr("case__cell__code", 1, n))
+    # Only the actions these figures count (a case closes by a passed check, or by registering a
+    # self-resolved report): a third of the log's rows fewer to join to cells.
+    events = (
+        period.events()
+        .filter(action__in=["report", "register", "check"], case__cell__isnull=False)
+        .annotate(area=Substr("case__cell__code", 1, n))
+    )
     flows = events.values("area").annotate(
         reported=Count("id", filter=Q(action="report")),
         public_reports=Count("id", filter=Q(action="report", data__source__in=sorted(PUBLIC_SOURCES))),
@@ -169,7 +175,7 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     )
     rows = {r["area"]: dict(r) for r in flows}
     closed_by_end = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), to_state=State.CLOSED, created_at__lt=period.end
+        case_id=OuterRef("case_id"), action__in=["check", "register"], to_state=State.CLOSED, created_at__lt=period.end
     )
     cohort = (
         events.filter(action="register")
