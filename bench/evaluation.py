@@ -76,7 +76,9 @@ def seed(n: int):
              "to_char((c.reported_at + interval '4.4 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS+00:00'))",
              "true"),
             ("handle", "dispatched", "handled", "department_staff", 3,
-             "jsonb_build_object('department', d.code, 'on_time', c.id %% 7 <> 0)", "c.id %% 31 <> 0"),
+             "jsonb_build_object('department', d.code, 'on_time', c.id %% 7 <> 0, "
+             "'stage_elapsed_s', 9000 + c.id %% 7200)",
+             "c.id %% 31 <> 0"),
             ("check", "checking", "dispatched", "inspector", 5,
              "jsonb_build_object('department', d.code, 'result', 'failed', 'on_time', true)",
              "c.id %% 17 = 0 AND c.id %% 31 <> 0"),

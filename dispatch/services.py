@@ -375,8 +375,12 @@ def _clock(case, now) -> dict:
     """The stage clock in force when an action is taken, kept in its event: evaluation reads
     "on time" from the log, never from the case as it is later."""
     if case.due_at is None:
-        return {"due_at": None, "on_time": None}
-    return {"due_at": utc_iso(case.due_at), "on_time": now <= case.due_at}
+        return {"due_at": None, "on_time": None, "stage_elapsed_s": None}
+    elapsed = None
+    if case.stage_limit_s is not None:
+        # Time the stage took, in its own kind of time (working seconds for working-time limits).
+        elapsed = round(case.stage_limit_s - deadlines.remaining(now, case.due_at, case.stage_unit))
+    return {"due_at": utc_iso(case.due_at), "on_time": now <= case.due_at, "stage_elapsed_s": elapsed}
 
 
 def utc_iso(moment) -> str | None:

@@ -22,7 +22,7 @@ Definitions (per department D, period P):
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, CharField, Count, Exists, F, FloatField, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Substr
 
@@ -59,6 +59,11 @@ def grade(score: float | None, bands) -> str:
     return next((g for lowest, g in bands if score >= lowest), bands[-1][1])
 
 
+def avg_hours(**condition):
+    """Mean time a stage took, in hours of its own kind of time, over events matching `condition`."""
+    return Avg(Cast(KT("data__stage_elapsed_s"), FloatField()) / 3600, filter=Q(**condition))
+
+
 def settings_in_force() -> dict:
     return EvaluationSettings.current().as_dict()
 
@@ -92,6 +97,7 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
             returned=Count("id", filter=Q(action="return")),
             rework=Count("id", filter=Q(action="check", data__result="failed")),
             closed=Count("id", filter=Q(action="check", to_state=State.CLOSED)),
+            avg_handling_hours=avg_hours(action="handle"),
         )
     )
     rows = {r["dept"]: dict(r) for r in flows}
@@ -122,10 +128,12 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
     names = dict(Department.objects.values_list("code", "name"))
     table = []
     for code, r in rows.items():
+        hours = r.get("avg_handling_hours")
         r = {k: r.get(k, 0) for k in (
             "dispatched", "handled", "handled_on_time", "returned", "rework", "closed", "overdue_unhandled",
             "cohort", "cohort_closed", "cohort_closed_on_time",
         )}  # fmt: skip
+        r["avg_handling_hours"] = round(hours, 2) if hours is not None else None
         r["overdue_handled"] = r["handled"] - r["handled_on_time"]
         r["to_handle"] = r["handled"] + r["overdue_unhandled"]
         r["handling_rate"] = rate(r["handled"], r["to_handle"])
@@ -172,6 +180,7 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
         registered=Count("id", filter=Q(action="register")),
         closed=Count("id", filter=Q(to_state=State.CLOSED) & ~Q(from_state=State.CLOSED)),
         rework=Count("id", filter=Q(action="check", data__result="failed")),
+        avg_register_hours=avg_hours(action="register"),
     )
     rows = {r["area"]: dict(r) for r in flows}
     closed_by_end = CaseEvent.objects.filter(
@@ -187,16 +196,19 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
         rows.setdefault(r["area"], {"area": r["area"]}).update(r)
     table = []
     for area, r in sorted(rows.items()):
+        hours = r.get("avg_register_hours")
         r = {k: r.get(k, 0) for k in (
             "reported", "public_reports", "self_resolved", "registered", "closed", "rework", "cohort", "cohort_closed",
         )}  # fmt: skip
         r["closure_rate"] = rate(r["cohort_closed"], r["cohort"])
+        r["avg_register_hours"] = round(hours, 2) if hours is not None else None
         table.append({"code": area, **r})
     return table
 
 
 def inspector_table(period: Period) -> list[dict]:
-    """Per inspector: reports and how many became cases, on-time verify and check."""
+    """Per inspector: reports and how many became cases, missed reports (public reports of problems
+    in their cells), on-time verify and check, and the composite score (40/20/20/20)."""
     registered_by_end = CaseEvent.objects.filter(
         case_id=OuterRef("case_id"), action="register", created_at__lt=period.end
     )
@@ -215,20 +227,58 @@ def inspector_table(period: Period) -> list[dict]:
         )
         .order_by("username")
     )
+    # Registered cases in each inspector's cells, and how many of them the public reported first.
+    in_cells = (
+        period.events()
+        .filter(action="register", case__cell__responsibility_grids__inspectors__isnull=False)
+        .values(username=F("case__cell__responsibility_grids__inspectors__username"))
+        .annotate(
+            registered_in_cells=Count("case_id", distinct=True),
+            public_in_cells=Count("case_id", distinct=True, filter=Q(case__needs_verification=True)),
+        )
+    )
+    cells = {r["username"]: r for r in in_cells}
     table = []
     for r in rows:
+        c = cells.get(r["username"], {})
+        r["registered_in_cells"] = c.get("registered_in_cells", 0)
+        r["missed_reports"] = c.get("public_in_cells", 0)
+        r["missed_report_rate"] = rate(r["missed_reports"], r["registered_in_cells"])
         r["valid_report_rate"] = rate(r["valid_reports"], r["reports"])
         r["on_time_verify_rate"] = rate(r["verified_on_time"], r["verified"])
         r["on_time_check_rate"] = rate(r["checked_on_time"], r["checked"])
+        r["score"] = weighted(
+            [(r["valid_report_rate"], 40), (_inverse(r["missed_report_rate"]), 20),
+             (r["on_time_verify_rate"], 20), (r["on_time_check_rate"], 20)]
+        )  # fmt: skip
+        r["grade"] = grade(r["score"], settings_in_force()["grade_bands"])
         table.append(r)
     return table
 
 
+def _inverse(value):
+    return None if value is None else round(100 - value, 2)
+
+
+def weighted(parts) -> float | None:
+    """A weighted mean of the rates that exist (a rate with nothing to measure drops out)."""
+    known = [(v, w) for v, w in parts if v is not None]
+    if not known:
+        return None
+    return round(sum(v * w for v, w in known) / sum(w for _v, w in known), 2)
+
+
 def staff_table(period: Period) -> list[dict]:
-    """Per call-taker, supervisor and dispatcher: what they did and how much of it on time."""
+    """Per call-taker, supervisor and dispatcher: what they did, how much of it on time and right,
+    and the composite score of their role."""
+    # A registration is accurate unless the case was then cancelled or merged as a duplicate.
+    undone = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action__in=["cancel", "merge"], created_at__lt=period.end
+    )
     rows = (
         period.events()
         .filter(actor_role__in=["call_taker", "supervisor", "dispatcher"])
+        .annotate(undone=Exists(undone))
         .values("actor_role", username=F("actor__username"))
         .annotate(
             actions=Count("id"),
@@ -237,13 +287,44 @@ def staff_table(period: Period) -> list[dict]:
             dispatched=Count("id", filter=Q(action="dispatch")),
             dispatched_on_time=Count("id", filter=Q(action="dispatch", data__on_time=True)),
             wrong_dispatch=Count("id", filter=Q(action="dispatch", data__has_key="redispatched_from")),
+            registered_then_undone=Count("id", filter=Q(action="register", undone=True)),
         )
         .order_by("actor_role", "username")
     )
+    closure = _city_on_time_closure(period)
+    settings = settings_in_force()
     table = []
     for r in rows:
         r["on_time_registration_rate"] = rate(r["registered_on_time"], r["registered"])
+        r["accurate_registration_rate"] = rate(r["registered"] - r["registered_then_undone"], r["registered"])
         r["on_time_dispatch_rate"] = rate(r["dispatched_on_time"], r["dispatched"])
         r["accurate_dispatch_rate"] = rate(r["dispatched"] - r["wrong_dispatch"], r["dispatched"])
+        if r["actor_role"] == "supervisor":
+            # Shift leader: on-time registration 25, accurate registration 40, on-time closure 35.
+            r["score"] = weighted(
+                [(r["on_time_registration_rate"], 25), (r["accurate_registration_rate"], 40),
+                 (closure["on_time_closure_rate"], 35)]
+            )  # fmt: skip
+        elif r["actor_role"] == "dispatcher":
+            # Dispatcher: volume 20, on-time dispatch 40, accurate dispatch 40.
+            volume = volume_score(r["dispatched"], settings["volume_bands"]) if r["dispatched"] else None
+            r["score"] = weighted([(volume, 20), (r["on_time_dispatch_rate"], 40), (r["accurate_dispatch_rate"], 40)])
+        else:
+            r["score"] = weighted([(r["on_time_registration_rate"], 50), (r["accurate_registration_rate"], 50)])
+        r["grade"] = grade(r["score"], settings["grade_bands"])
         table.append(r)
     return table
+
+
+def _city_on_time_closure(period: Period) -> dict:
+    """The city's on-time closure in the period: checks that closed a case never handled late."""
+    handled_late = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), action="handle", data__on_time=False, created_at__lt=period.end
+    )
+    figures = (
+        period.events()
+        .filter(action="check", to_state=State.CLOSED)
+        .annotate(late=Exists(handled_late))
+        .aggregate(closed=Count("id"), on_time=Count("id", filter=Q(late=False)))
+    )
+    return {"on_time_closure_rate": rate(figures["on_time"], figures["closed"])}

@@ -10,23 +10,26 @@ COLUMNS = {
         ("handled_on_time", _("按期处置")), ("overdue_handled", _("超期处置")), ("overdue_unhandled", _("超期未处置")),
         ("returned", _("回退")), ("rework", _("返工")), ("closed", _("结案")), ("handling_rate", _("处置率 %")),
         ("on_time_handling_rate", _("按期处置率 %")), ("rework_rate", _("返工率 %")), ("closure_rate", _("结案率 %")),
-        ("on_time_closure_rate", _("按期结案率 %")), ("volume_score", _("案件量得分")), ("score", _("综合得分")),
+        ("on_time_closure_rate", _("按期结案率 %")), ("avg_handling_hours", _("平均处置时长 (小时)")),
+        ("volume_score", _("案件量得分")), ("score", _("综合得分")),
         ("grade", _("等级")),
     ],
     "areas": [
         ("code", _("区域编码")), ("reported", _("上报")), ("public_reports", _("公众上报")),
         ("self_resolved", _("自处理")), ("registered", _("立案")), ("closed", _("结案")), ("rework", _("返工")),
-        ("closure_rate", _("结案率 %")),
+        ("closure_rate", _("结案率 %")), ("avg_register_hours", _("平均立案时长 (小时)")),
     ],
     "inspectors": [
         ("username", _("监督员")), ("reports", _("上报")), ("valid_reports", _("有效上报")),
         ("valid_report_rate", _("有效上报率 %")), ("verified", _("核实")), ("on_time_verify_rate", _("按时核实率 %")),
-        ("checked", _("核查")), ("on_time_check_rate", _("按时核查率 %")),
+        ("checked", _("核查")), ("on_time_check_rate", _("按时核查率 %")), ("missed_reports", _("漏报")),
+        ("missed_report_rate", _("漏报率 %")), ("score", _("综合得分")), ("grade", _("等级")),
     ],
     "staff": [
         ("username", _("人员")), ("actor_role", _("角色")), ("actions", _("操作数")), ("registered", _("立案")),
         ("on_time_registration_rate", _("按时立案率 %")), ("dispatched", _("派遣")),
-        ("on_time_dispatch_rate", _("按时派遣率 %")), ("accurate_dispatch_rate", _("准确派遣率 %")),
+        ("accurate_registration_rate", _("准确立案率 %")), ("on_time_dispatch_rate", _("按时派遣率 %")),
+        ("accurate_dispatch_rate", _("准确派遣率 %")), ("score", _("综合得分")), ("grade", _("等级")),
     ],
 }  # fmt: skip
 TITLES = {

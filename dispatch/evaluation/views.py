@@ -26,8 +26,7 @@ from . import periods, tables
 from .access import may_see
 from .indicators import AREA_LEVELS, settings_in_force
 
-COMPARE_KEY = {"departments": "score", "areas": "closure_rate", "inspectors": "valid_report_rate",
-               "staff": "accurate_dispatch_rate"}  # fmt: skip
+COMPARE_KEY = {"departments": "score", "areas": "closure_rate", "inspectors": "score", "staff": "score"}
 DRILL_LIMIT = 500
 ROW_KEY = {"departments": "code", "areas": "code", "inspectors": "username", "staff": "username"}
 

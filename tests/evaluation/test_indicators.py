@@ -117,3 +117,32 @@ def test_weights_and_bands_come_from_the_settings_an_admin_edits(story):
     )
     h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
     assert (h["score"], h["grade"]) == (25.0, "E")  # on-time handling alone: 25 %
+
+
+def test_average_times_from_the_recorded_stage_durations(story):
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    # A: 09:00 → 10:00 = 1 working hour; B: 09:00 → 16:00 = 3 h + 1.5 h after lunch = 4.5 h.
+    assert h["avg_handling_hours"] == 2.75
+    (street,) = area_table(DAY, "street")
+    assert street["avg_register_hours"] == 0.0  # all four were registered the moment they came back verified
+
+
+def test_inspector_missed_reports_and_score(story):
+    (inspector,) = inspector_table(DAY)
+    # Four cases registered in inspector1's cells, all reported by the public first: all missed.
+    assert (inspector["registered_in_cells"], inspector["missed_reports"], inspector["missed_report_rate"]) == (
+        4,
+        4,
+        100.0,
+    )
+    # valid-report rate has nothing to measure: (0×20 + 100×20 + 100×20) / 60 = 66.67 → C
+    assert (inspector["score"], inspector["grade"]) == (66.67, "C")
+
+
+def test_staff_scores(story):
+    staff = {(r["actor_role"], r["username"]): r for r in staff_table(DAY)}
+    s = staff[("supervisor", "supervisor")]
+    assert (s["accurate_registration_rate"], s["score"], s["grade"]) == (100.0, 100.0, "A")
+    d = staff[("dispatcher", "dispatcher")]
+    # volume 5 → 100; on time 5/5; accurate 4/5: (100×20 + 100×40 + 80×40) / 100 = 92 → A
+    assert (d["on_time_dispatch_rate"], d["score"], d["grade"]) == (100.0, 92.0, "A")
