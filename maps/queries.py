@@ -5,10 +5,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from citymgmt.errors import InvalidData
+from citymgmt.query import query_days
 from dispatch.models import Case, CaseEvent, State
 from dispatch.models.cases import OPEN_STATES
 
@@ -47,13 +48,9 @@ class CaseFilter:
         f.street = (query.get("street") or "").strip()[:12]
         if f.street and not f.street.isdigit():
             errors["street"] = "invalid"
-        for name in ("from", "to"):
-            raw = query.get(name)
-            if raw:
-                parsed = parse_date(raw) if len(raw) == 10 else None
-                if parsed is None:
-                    errors[name] = "invalid"
-                setattr(f, "date_from" if name == "from" else "date_to", parsed)
+        days, day_errors = query_days(query)
+        errors.update(day_errors)
+        f.date_from, f.date_to = days.get("from"), days.get("to")
         if query.get("since"):
             try:
                 f.since = parse_datetime(query["since"])

@@ -3,10 +3,10 @@
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from citymgmt.errors import InvalidData
+from citymgmt.query import query_days
 
 from .indicators import Period
 
@@ -31,18 +31,8 @@ def month_of(day: date) -> tuple[date, date]:
 def from_query(query) -> tuple[date, date]:
     """`from` and `to` (YYYY-MM-DD, inclusive); this month so far when absent."""
     today = timezone.localdate()
-    errors = {}
-    first, last = month_of(today)[0], today
-    for name in ("from", "to"):
-        raw = query.get(name)
-        if raw:
-            parsed = parse_date(raw) if len(raw) == 10 else None
-            if parsed is None:
-                errors[name] = "invalid"
-            elif name == "from":
-                first = parsed
-            else:
-                last = parsed
+    days, errors = query_days(query)
+    first, last = days.get("from", month_of(today)[0]), days.get("to", today)
     if not errors and first > last:
         errors["to"] = "before_from"
     if not errors and (last - first).days > MAX_DAYS:

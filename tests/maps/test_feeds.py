@@ -65,7 +65,17 @@ def test_date_range_and_default_window(city, make_case):
 
 
 @pytest.mark.parametrize(
-    "query", ["state=sleeping", "from=yesterday", "bbox=1,2,3", "since=never", "street=abc", "after=x"]
+    "query",
+    [
+        "state=sleeping",
+        "from=yesterday",
+        "from=2026-02-30",
+        "bbox=1,2,3",
+        "since=never",
+        "since=2026-13-45T99:00",
+        "street=abc",
+        "after=x",
+    ],
 )
 def test_bad_queries_are_400_with_the_error_body(city, query):
     r = client_for(city, "leader").get(f"/maps/api/cases.geojson?{query}")
