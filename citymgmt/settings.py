@@ -206,6 +206,7 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 
 LOGGING = {
     "version": 1,

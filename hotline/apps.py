@@ -7,3 +7,9 @@ class HotlineConfig(AppConfig):
 
     name = "hotline"
     verbose_name = _("12319 热线")
+
+    def ready(self):
+        from . import outbox
+
+        # The worker's loop (manage.py run_worker) calls this each pass.
+        self.worker_job = outbox.send_due

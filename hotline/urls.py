@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "hotline"
-urlpatterns: list = []
+urlpatterns = [
+    path("twilio/sms", views.sms_webhook, name="sms"),
+    path("twilio/status", views.status_webhook, name="status"),
+]

@@ -1,0 +1,72 @@
+"""The hotline's own records: inbound SMS (one row per Twilio MessageSid), the outbox of SMS to
+residents, and residents who opted out."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundMessage(models.Model):
+    """An SMS Twilio delivered. The MessageSid is unique: a retried webhook gets the same reply."""
+
+    sid = models.CharField(_("MessageSid"), max_length=64, unique=True)
+    phone = models.CharField(_("市民电话"), max_length=32)
+    body = models.TextField(_("内容"), blank=True)
+    kind = models.CharField(_("类型"), max_length=16)  # report, status, stop, start, help, limited
+    reply = models.TextField(_("回复"), blank=True)
+    case = models.ForeignKey("dispatch.Case", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("案卷"))
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信（收）")
+        verbose_name_plural = _("短信（收）")
+        indexes = [models.Index(fields=["phone", "received_at"])]
+
+    def __str__(self):
+        return self.sid
+
+
+class OutboundMessage(models.Model):
+    """An SMS to a resident, queued in the transaction that changed the case, sent by the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        DELIVERED = "delivered", _("已送达")
+        UNDELIVERED = "undelivered", _("未送达")
+        FAILED = "failed", _("发送失败")
+        SKIPPED = "skipped", _("已退订，不发送")
+
+    to = models.CharField(_("号码"), max_length=32)
+    body = models.TextField(_("内容"))
+    case = models.ForeignKey("dispatch.Case", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("案卷"))
+    purpose = models.CharField(_("用途"), max_length=24)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    sid = models.CharField(_("MessageSid"), max_length=64, null=True, blank=True, unique=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信（发）")
+        verbose_name_plural = _("短信（发）")
+        indexes = [models.Index(fields=["next_attempt_at"], name="outbox_due", condition=models.Q(status="queued"))]
+
+    def __str__(self):
+        return f"{self.purpose} {self.pk}"
+
+
+class OptOut(models.Model):
+    """STOP / 退订 and START: the last word of a number decides."""
+
+    phone = models.CharField(_("号码"), max_length=32, unique=True)
+    opted_out = models.BooleanField(_("已退订"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("退订")
+        verbose_name_plural = _("退订")
+
+    def __str__(self):
+        return self.phone

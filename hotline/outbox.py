@@ -1,0 +1,111 @@
+"""Residents kept informed: SMS queued in the transaction that changes their case, sent by the
+worker with retries (a durable outbox: a crash between commit and send loses nothing)."""
+
+import logging
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.dispatch import receiver
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from citymgmt.privacy import mask_phone
+from dispatch.duplicates import reporters_to_tell
+from dispatch.models import State
+from dispatch.models.cases import PUBLIC_SOURCES
+from dispatch.signals import case_event_written
+
+from . import backends
+from .models import OptOut, OutboundMessage
+
+logger = logging.getLogger("hotline.outbox")
+
+MAX_ATTEMPTS = 6
+BATCH = 50
+
+
+def _message(event, case) -> tuple[str, str] | None:
+    """(purpose, text) for the events residents hear about, or None."""
+    if event.action == "register" and case.state != State.CLOSED:
+        return "registered", _("您报告的问题已立案，案卷号 %(n)s，我们会尽快处理。") % {"n": case.number}
+    if event.action == "merge":
+        return "merged", _("您报告的问题已与案卷 %(m)s 合并处理，可用该号码查询进度。") % {
+            "m": case.duplicate_of.number
+        }
+    if event.action == "reject":
+        return "rejected", _("您报告的问题（%(n)s）不予立案：%(r)s") % {"n": case.number, "r": event.note}
+    if event.to_state == State.CLOSED and event.from_state != State.CLOSED:
+        return "closed", _("您报告的问题（%(n)s）已处理完毕并经核查结案。") % {"n": case.number}
+    return None
+
+
+@receiver(case_event_written)
+def queue_for_residents(sender, event, case, **kwargs):
+    """Inside the case's transaction: the SMS is queued if and only if the change commits."""
+    for told in reporters_to_tell(case) if event.to_state == State.CLOSED else [case]:
+        if told.source not in PUBLIC_SOURCES or not told.reporter_phone:
+            continue
+        with translation.override("zh-hans"):
+            found = _message(event, told if told.pk == case.pk else case)
+        if found is None:
+            continue
+        purpose, text = found
+        OutboundMessage.objects.create(
+            to=told.reporter_phone, body=text, case=told, purpose=purpose, next_attempt_at=event.created_at
+        )
+
+
+def send_due(now=None) -> int:
+    """One pass of the worker: send what is due; returns how many went out."""
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        due = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)  # several workers never send one message twice
+        for message in list(due.order_by("next_attempt_at")[:BATCH]):
+            sent += _send_one(message, now)
+    return sent
+
+
+def _send_one(message, now) -> int:
+    if OptOut.objects.filter(phone=message.to, opted_out=True).exists():
+        message.status = OutboundMessage.Status.SKIPPED
+        message.save(update_fields=["status"])
+        return 0
+    message.attempts += 1
+    try:
+        sid = backends.backend().send(message.to, message.body)
+    except backends.SendFailed as exc:
+        message.last_error = str(exc)[:500]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = OutboundMessage.Status.FAILED
+        else:
+            message.next_attempt_at = now + timedelta(minutes=2**message.attempts)  # 2, 4, 8 … minutes
+        message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        logger.warning(
+            "sms %s to %s failed (attempt %d): %s", message.pk, mask_phone(message.to), message.attempts, exc
+        )
+        return 0
+    message.status, message.sid, message.sent_at = OutboundMessage.Status.SENT, sid or None, now
+    message.save(update_fields=["attempts", "status", "sid", "sent_at"])
+    return 1
+
+
+# Delivery reports may arrive out of order; keep the furthest one.
+STATUS_RANK = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "undelivered": 3, "failed": 3, "delivered": 4}
+
+
+def record_status(sid: str, status: str) -> bool:
+    """A signed status callback: move the message forward, never back. False if unknown."""
+    status = (status or "").lower()
+    if status not in STATUS_RANK:
+        return False
+    message = OutboundMessage.objects.filter(sid=sid).first()
+    if message is None:
+        return False
+    current = STATUS_RANK.get(message.status, 0)
+    if STATUS_RANK[status] > current:
+        mapped = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}.get(status, "sent")
+        OutboundMessage.objects.filter(pk=message.pk).update(status=mapped)
+    return True
