@@ -207,6 +207,7 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
+HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
 
 LOGGING = {
     "version": 1,

@@ -608,6 +608,43 @@ _APPLY = {
 }
 
 
+# --------------------------------------------------------------------------- evidence
+
+
+def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), data=None, now=None) -> CaseEvent:
+    """Add what arrives after a report (MMS photos fetched later, a voicemail's transcript) to the
+    case's log without changing its state. Machines (the hotline) or any staff member may."""
+    now = now or timezone.now()
+    if actor is None and role not in MACHINE_ROLES:
+        raise Forbidden()
+    if actor is not None and not roles_of(actor):
+        raise Forbidden()
+    checked_photos = photos.check_photos(photo_files)
+    number = case.number if isinstance(case, Case) else case
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(number=number).first()
+        )
+        if case is None:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        data = dict(data or {})
+        if checked_photos:
+            data["photos"] = [p.pk for p in photos.save_photos(case, checked_photos, "report")]
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        return _write_event(
+            case,
+            kind=CaseEvent.Kind.UPDATED,
+            action="evidence",
+            from_state=case.state,
+            actor=actor,
+            role=role or sorted(roles_of(actor))[0],
+            now=now,
+            note=note[:2000],
+            data=data,
+        )
+
+
 # --------------------------------------------------------------------------- warning lights
 
 

@@ -9,7 +9,11 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12319 热线")
 
     def ready(self):
-        from . import outbox
+        from . import media, outbox
+
+        def worker_pass():
+            outbox.send_due()
+            media.fetch_due()
 
         # The worker's loop (manage.py run_worker) calls this each pass.
-        self.worker_job = outbox.send_due
+        self.worker_job = worker_pass

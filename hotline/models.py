@@ -70,3 +70,58 @@ class OptOut(models.Model):
 
     def __str__(self):
         return self.phone
+
+
+class MediaFetch(models.Model):
+    """An MMS photo to fetch from Twilio (with the account's credentials) after the reply went out."""
+
+    case = models.ForeignKey("dispatch.Case", on_delete=models.CASCADE, verbose_name=_("案卷"))
+    url = models.URLField(_("地址"), max_length=500)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    done = models.BooleanField(_("已完成"), default=False)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("彩信图片")
+        verbose_name_plural = _("彩信图片")
+
+    def __str__(self):
+        return self.url
+
+
+class VoiceCall(models.Model):
+    """A call to the hotline; a voicemail becomes a case once, however often Twilio retries."""
+
+    call_sid = models.CharField(_("CallSid"), max_length=64, unique=True)
+    phone = models.CharField(_("来电号码"), max_length=32)
+    recording_url = models.URLField(_("录音"), max_length=500, blank=True)
+    transcript = models.TextField(_("转写"), blank=True)
+    case = models.ForeignKey("dispatch.Case", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("案卷"))
+    created_at = models.DateTimeField(_("来电时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("语音来电")
+        verbose_name_plural = _("语音来电")
+
+    def __str__(self):
+        return self.call_sid
+
+
+class Satisfaction(models.Model):
+    """回访: the resident's answer after closure (1 satisfied, 2 not)."""
+
+    case = models.OneToOneField("dispatch.Case", on_delete=models.PROTECT, verbose_name=_("案卷"))
+    phone = models.CharField(_("号码"), max_length=32)
+    satisfied = models.BooleanField(_("满意"))
+    answered_at = models.DateTimeField(_("回复时间"), auto_now_add=True)
+    followup = models.ForeignKey(
+        "dispatch.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("新案卷")
+    )
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+
+    def __str__(self):
+        return f"{self.case_id} {'+' if self.satisfied else '-'}"

@@ -35,7 +35,9 @@ def _message(event, case) -> tuple[str, str] | None:
     if event.action == "reject":
         return "rejected", _("您报告的问题（%(n)s）不予立案：%(r)s") % {"n": case.number, "r": event.note}
     if event.to_state == State.CLOSED and event.from_state != State.CLOSED:
-        return "closed", _("您报告的问题（%(n)s）已处理完毕并经核查结案。") % {"n": case.number}
+        return "closed", _("您报告的问题（%(n)s）已处理完毕并经核查结案。满意请回复 1，不满意请回复 2。") % {
+            "n": case.number
+        }
     return None
 
 

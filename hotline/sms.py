@@ -23,6 +23,7 @@ from dispatch import services
 from dispatch.models import Case, Source
 from dispatch.workflow import HOTLINE
 
+from . import media, satisfaction
 from .models import InboundMessage, OptOut
 
 logger = logging.getLogger("hotline.sms")
@@ -59,7 +60,7 @@ def unclassified_category() -> Category:
     return category
 
 
-def receive(sid: str, phone: str, body: str) -> str:
+def receive(sid: str, phone: str, body: str, media_urls=()) -> str:
     """Handle one inbound SMS; the same MessageSid always gets the same reply and nothing new."""
     earlier = InboundMessage.objects.filter(sid=sid).first()
     if earlier is not None:
@@ -70,6 +71,8 @@ def receive(sid: str, phone: str, body: str) -> str:
             with transaction.atomic():
                 kind, reply, case = _answer(phone, text)
                 InboundMessage.objects.create(sid=sid, phone=phone, body=text, kind=kind, reply=reply, case=case)
+                if case is not None and media_urls:
+                    media.queue(case, list(media_urls))  # fetched by the worker, after this reply
         except IntegrityError:
             # Twilio's retry raced the first delivery: answer as the first did.
             return InboundMessage.objects.get(sid=sid).reply
@@ -85,6 +88,10 @@ def _answer(phone: str, text: str):
     if word in START_WORDS:
         OptOut.objects.update_or_create(phone=phone, defaults={"opted_out": False})
         return "start", _("已恢复接收本热线的短信。"), None
+    if word in ("1", "2"):
+        answered = satisfaction.answer(phone, word == "1")
+        if answered is not None:
+            return "satisfaction", _("谢谢您的评价。"), None
     if word in HELP_WORDS or not text:
         return "help", _("12319 城管热线：直接发送问题和地点即可报案；发送案卷号查询进度；发送 STOP 退订。"), None
     match = CASE_NUMBER.match(text)

@@ -6,4 +6,9 @@ app_name = "hotline"
 urlpatterns = [
     path("twilio/sms", views.sms_webhook, name="sms"),
     path("twilio/status", views.status_webhook, name="status"),
+    path("twilio/voice", views.voice_webhook, name="voice"),
+    path("twilio/voice/menu", views.voice_menu, name="voice-menu"),
+    path("twilio/voice/recorded", views.voice_recorded, name="voice-recorded"),
+    path("twilio/voice/transcribed", views.voice_transcribed, name="voice-transcribed"),
+    path("twilio/voice/status", views.voice_status, name="voice-status"),
 ]

@@ -1,0 +1,153 @@
+"""The voice menu step by step (TwiML parsed as XML), voicemails as cases once per CallSid,
+transcripts, MMS photos fetched in the background, and the satisfaction callback."""
+
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import Case, CaseEvent, CasePhoto
+from hotline import media, satisfaction
+from hotline.models import MediaFetch, Satisfaction, VoiceCall
+from tests.conftest import jpeg
+from tests.hotline.test_sms import PHONE, post, reply_of, sms, twilio_settings  # noqa: F401 (fixture)
+
+BASE = "http://testserver/hotline/twilio/"
+
+
+def twiml(response):
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    return ElementTree.fromstring(response.content)  # noqa: S314 (our own server's TwiML)
+
+
+def voice(step, **params):
+    return post({"CallSid": "CA0001", "From": PHONE, **params}, url=BASE + step)
+
+
+def test_the_menu_offers_three_choices(city):
+    root = twiml(voice("voice"))
+    gather = root.find("Gather")
+    assert gather.get("numDigits") == "1" and gather.get("action") == "/hotline/twilio/voice/menu"
+    assert "按1" in gather.find("Say").text and "按2" in gather.find("Say").text and "按0" in gather.find("Say").text
+    assert root.find("Redirect").text == "/hotline/twilio/voice"  # silence: the menu again
+
+
+def test_one_records_a_voicemail_that_becomes_a_case_once(city):
+    record = twiml(voice("voice/menu", Digits="1")).find("Record")
+    assert record.get("action") == "/hotline/twilio/voice/recorded" and record.get("maxLength") == "120"
+    assert (
+        record.get("transcribe") == "true" and record.get("transcribeCallback") == "/hotline/twilio/voice/transcribed"
+    )
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1"
+    first = twiml(voice("voice/recorded", RecordingUrl=url))
+    again = twiml(voice("voice/recorded", RecordingUrl=url))  # Twilio retried the step
+    case = Case.objects.get()
+    assert case.source == "voice" and case.needs_verification and url in case.description
+    assert first.find("Say").text == again.find("Say").text and first.find("Hangup") is not None
+    assert VoiceCall.objects.get().case == case
+    # The transcript arrives later: once, into the case's log.
+    assert voice("voice/transcribed", TranscriptionText="人民路井盖丢了").status_code == 204
+    voice("voice/transcribed", TranscriptionText="人民路井盖丢了")
+    (event,) = CaseEvent.objects.filter(case=case, action="evidence")
+    assert "人民路井盖丢了" in event.note and event.to_state == case.state
+
+
+def test_two_reads_the_status_to_the_reporting_number_only(city):
+    gather = twiml(voice("voice/menu", Digits="2")).find("Gather")
+    assert gather.get("finishOnKey") == "#" and gather.get("action") == "/hotline/twilio/voice/status"
+    twiml(voice("voice/recorded", RecordingUrl="https://api.twilio.com/r/1"))
+    number = Case.objects.get().number
+    said = twiml(voice("voice/status", Digits=number[1:])).find("Say").text
+    assert "待受理" in said and number in said
+    stranger = twiml(
+        post({"CallSid": "CA9", "From": "+8613900000000", "Digits": number[1:]}, url=BASE + "voice/status")
+    )
+    assert "没有找到" in stranger.find("Say").text
+
+
+def test_zero_dials_the_call_taker(city, settings):
+    settings.HOTLINE_CALL_TAKER_NUMBER = "+862012319"
+    assert twiml(voice("voice/menu", Digits="0")).find("Dial").text == "+862012319"
+    settings.HOTLINE_CALL_TAKER_NUMBER = ""
+    assert twiml(voice("voice/menu", Digits="0")).find("Say") is not None
+    assert twiml(voice("voice/menu", Digits="7")).find("Redirect") is not None
+
+
+def test_voice_steps_need_a_signature(city):
+    assert post({"CallSid": "CA1", "From": PHONE}, url=BASE + "voice", signature="forged").status_code == 403
+
+
+def test_mms_photos_are_fetched_by_the_worker_and_retried(city, monkeypatch):
+    calls = []
+
+    def download(url):
+        calls.append(url)
+        if len(calls) == 1:
+            import requests
+
+            raise requests.ConnectionError("twilio unreachable")
+        return jpeg().read()
+
+    monkeypatch.setattr(media, "download", download)
+    r = post({"MessageSid": "MM1", "From": PHONE, "Body": "井盖丢了", "NumMedia": "1",
+              "MediaUrl0": "https://api.twilio.com/media/ME1", "MediaContentType0": "image/jpeg"},
+             url=BASE + "sms")  # fmt: skip
+    assert Case.objects.get().number in reply_of(r)  # the reply did not wait for the photo
+    assert CasePhoto.objects.count() == 0
+    now = timezone.now()
+    assert media.fetch_due(now) == 0 and MediaFetch.objects.get().attempts == 1
+    assert media.fetch_due(now + timedelta(minutes=3)) == 1
+    assert CasePhoto.objects.count() == 1 and MediaFetch.objects.get().done
+    assert media.fetch_due(now + timedelta(hours=1)) == 0 and len(calls) == 2
+
+
+def test_a_fetched_file_that_is_not_a_photo_is_given_up(city, monkeypatch):
+    monkeypatch.setattr(media, "download", lambda url: b"<html>not a photo</html>")
+    post({"MessageSid": "MM2", "From": PHONE, "Body": "x", "NumMedia": "1", "MediaUrl0": "https://api.twilio.com/m/2"},
+         url=BASE + "sms")  # fmt: skip
+    media.fetch_due()
+    item = MediaFetch.objects.get()
+    assert item.done and item.last_error and CasePhoto.objects.count() == 0
+
+
+def close_sms_case(city):
+    sms("垃圾满了", sid="SMsat")
+    case = Case.objects.get()
+    for action, who, params in [
+        ("send_verify", "calltaker", {"inspector": "inspector1"}), ("verify", "inspector1", {"result": "exists"}),
+        ("register", "supervisor", {}),
+    ]:  # fmt: skip
+        services.act(case.number, action, city.user(who), params=params)
+    services.act(case.number, "dispatch", city.user("dispatcher"), params={"department": "huanwei"})
+    services.act(case.number, "handle", city.user("staff_huanwei"), params={"note": "ok"}, photo_files=[jpeg()])
+    # No place in the text, so no cell and no automatic check: a call-taker sends one.
+    services.act(case.number, "send_check", city.user("calltaker"), params={"inspector": "inspector1"})
+    services.act(case.number, "check", city.user("inspector1"), params={"result": "passed"})
+    return Case.objects.get()
+
+
+def test_satisfaction_callback_and_a_new_case_for_the_unsatisfied(city):
+    from hotline.models import OutboundMessage
+
+    case = close_sms_case(city)
+    closing = OutboundMessage.objects.get(purpose="closed")
+    assert "回复 1" in closing.body and "回复 2" in closing.body
+    reply = reply_of(sms("2", sid="SMans"))
+    assert "谢谢" in reply
+    rating = Satisfaction.objects.get()
+    assert rating.case == case and rating.satisfied is False
+    new = satisfaction.reopen(rating, "仍有垃圾")
+    assert new.pk != case.pk and case.number in new.description and new.reporter_phone == PHONE
+    assert satisfaction.reopen(rating) == new  # once
+    # A second answer rates nothing more: no other closed case waits.
+    assert "谢谢" not in reply_of(sms("1", sid="SMans2"))
+
+
+@pytest.mark.parametrize("num_media", ["x", "-"])
+def test_bad_num_media_is_400(city, num_media):
+    assert (
+        post({"MessageSid": "MM3", "From": PHONE, "Body": "x", "NumMedia": num_media}, url=BASE + "sms").status_code
+        == 400
+    )
