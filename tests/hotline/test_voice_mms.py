@@ -151,3 +151,19 @@ def test_bad_num_media_is_400(city, num_media):
         post({"MessageSid": "MM3", "From": PHONE, "Body": "x", "NumMedia": num_media}, url=BASE + "sms").status_code
         == 400
     )
+
+
+def test_hotline_admin_masks_numbers_for_admins_and_opens_new_cases(city, django_user_model, client):
+    root = django_user_model.objects.create_superuser("root", password="x-12319-root")
+    client.force_login(root)
+    admin_client = client
+    close_sms_case(city)
+    sms("2", sid="SMadm")
+    page = admin_client.get("/admin/hotline/satisfaction/").content.decode()
+    assert "138****5678" in page or "+86*******5678" in page
+    assert PHONE not in admin_client.get("/admin/hotline/inboundmessage/").content.decode()
+    rating = Satisfaction.objects.get()
+    r = admin_client.post(
+        "/admin/hotline/satisfaction/", {"action": "open_new_case", "_selected_action": [rating.pk]}, follow=True
+    )
+    assert r.status_code == 200 and Satisfaction.objects.get().followup is not None

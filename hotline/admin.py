@@ -1,0 +1,75 @@
+"""The hotline's records for admins and supervisors: residents' numbers masked, never edited here."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from citymgmt.privacy import phone_for
+
+from . import satisfaction
+from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
+
+
+class MaskedPhoneAdmin(admin.ModelAdmin):
+    """Read-only lists; the number in full only for call-takers and supervisors."""
+
+    phone_field = "phone"
+
+    @admin.display(description=_("号码"))
+    def masked_phone(self, obj):
+        return phone_for(self._user, getattr(obj, self.phone_field))
+
+    def get_queryset(self, request):
+        self._user = request.user
+        return super().get_queryset(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(MaskedPhoneAdmin):
+    list_display = ["sid", "masked_phone", "kind", "case", "received_at"]
+    list_filter = ["kind"]
+    exclude = ["phone"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(MaskedPhoneAdmin):
+    phone_field = "to"
+    list_display = ["id", "masked_phone", "purpose", "status", "attempts", "case", "created_at"]
+    list_filter = ["status", "purpose"]
+    exclude = ["to"]
+
+
+@admin.register(VoiceCall)
+class VoiceCallAdmin(MaskedPhoneAdmin):
+    list_display = ["call_sid", "masked_phone", "case", "created_at"]
+    exclude = ["phone"]
+
+
+@admin.register(OptOut)
+class OptOutAdmin(MaskedPhoneAdmin):
+    list_display = ["masked_phone", "opted_out", "updated_at"]
+    exclude = ["phone"]
+
+
+@admin.register(Satisfaction)
+class SatisfactionAdmin(MaskedPhoneAdmin):
+    """不满意 answers for the supervisor: the action opens a new case linked to the old one."""
+
+    list_display = ["case", "masked_phone", "satisfied", "answered_at", "followup"]
+    list_filter = ["satisfied"]
+    exclude = ["phone"]
+    actions = ["open_new_case"]
+
+    @admin.action(description=_("为不满意的回访开新案卷"))
+    def open_new_case(self, request, queryset):
+        for rating in queryset.filter(satisfied=False):
+            case = satisfaction.reopen(rating)
+            messages.success(request, _("已开新案卷 %(n)s") % {"n": case.number})
