@@ -41,10 +41,13 @@ def language_of(text: str) -> str:
 
 
 def _reply_language(text: str, phone: str) -> str:
-    """The message's language; a bare case number has none, so the resident's own report decides."""
+    """The message's language; a bare case number or digit has none, so the resident's report decides."""
     match = CASE_NUMBER.match(text)
     if match and text.upper() == match.group(1).upper():
         case = Case.objects.filter(number=match.group(1).upper(), reporter_phone=phone).first()
+        return language_of(case.description) if case else "zh-hans"
+    if text in ("1", "2"):  # a 回访 answer: the language the resident reported in
+        case = Case.objects.filter(reporter_phone=phone).order_by("-id").first()
         return language_of(case.description) if case else "zh-hans"
     return language_of(text)
 
