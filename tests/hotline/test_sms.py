@@ -210,12 +210,26 @@ def test_opted_out_numbers_are_never_sent_to(city):
     assert OutboundMessage.objects.get().status == "skipped" and backends.outbox == []
 
 
-def test_rejection_and_closure_are_told_and_rolled_back_changes_are_not(city):
+def test_rejection_and_merge_are_told_and_rolled_back_changes_are_not(city):
+    from django.db import transaction
+
     sms("不是问题", sid="SMrej")
-    case = Case.objects.get()
-    services.act(case.number, "reject", city.user("calltaker"), params={"reason": "不属于城管范围"})
+    rejected = Case.objects.get()
+    services.act(rejected.number, "reject", city.user("calltaker"), params={"reason": "不属于城管范围"})
     (message,) = OutboundMessage.objects.all()
     assert message.purpose == "rejected" and "不属于城管范围" in message.body
+
+    sms("同一个问题", sid="SMm1", phone="+8613700000001")
+    sms("同一个问题", sid="SMm2", phone="+8613700000002")
+    master, dup = Case.objects.exclude(pk=rejected.pk).order_by("id")
+    services.act(dup.number, "merge", city.user("calltaker"), params={"master": master.number})
+    merged = OutboundMessage.objects.get(purpose="merged")
+    assert merged.to == "+8613700000002" and master.number in merged.body
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.act(master.number, "reject", city.user("calltaker"), params={"reason": "x"})
+        raise RuntimeError("rolled back")
+    assert OutboundMessage.objects.count() == 2  # the rolled-back rejection queued nothing
 
 
 def test_status_callbacks_keep_the_furthest_status(city, settings, monkeypatch):
