@@ -488,6 +488,22 @@ def _apply_register(case, params, actor, now):
     return note, data, followups
 
 
+def _apply_classify(case, params, actor, now):
+    """分类定位: a call-taker completes a resident's report (SMS, voicemail) with the standard's
+    category and, when known, the place. The stage clock keeps running."""
+    old_category, old_cell = case.category.full_code, case.cell.code if case.cell_id else None
+    case.category = _resolve_category(params["category"])
+    if params.get("lng") is not None or params.get("lat") is not None:
+        case.lng, case.lat = _checked_point(params.get("lng"), params.get("lat"), params.get("crs") or "wgs84")
+        case.cell = _cell_at(case.lng, case.lat)
+    if params.get("address"):
+        case.address = str(params["address"])[:200]
+    data = {"category": case.category.full_code, "from_category": old_category}
+    if (case.cell.code if case.cell_id else None) != old_cell:
+        data["cell"] = case.cell.code if case.cell_id else None
+    return params.get("note", ""), data, []
+
+
 def _apply_reject(case, params, actor, now):
     return params["reason"], {"reason": params["reason"]}, []
 
@@ -591,6 +607,7 @@ def _apply_cancel(case, params, actor, now):
 _APPLY = {
     "send_verify": _apply_send_verify,
     "verify": _apply_verify,
+    "classify": _apply_classify,
     "register": _apply_register,
     "reject": _apply_reject,
     "merge": _apply_merge,

@@ -43,7 +43,8 @@ def js_labels() -> dict:
     return {
         "states": {s.value: str(s.label) for s in State},
         "sources": {s.value: str(s.label) for s in Source},
-        "actions": {a: str(t.label) for a, t in TRANSITIONS.items()},
+        "actions": {a: str(t.label) for a, t in TRANSITIONS.items()}
+        | {"evidence": str(_("补充材料")), "warn": str(_("警示灯变化"))},
     }
 
 
@@ -73,6 +74,10 @@ def console(request, name):
         "department_names": dict(Department.objects.filter(active=True).order_by("code").values_list("code", "name")),
         "inspectors": [(u.username, u.get_full_name() or u.username) for u in inspectors],
         "map": map_config(),
+        "categories": [
+            (c.full_code, c.name)
+            for c in Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
+        ],
     }
     context = {
         "console": name,

@@ -57,6 +57,10 @@ def _after_check(case, params):
     return State.CLOSED if params.get("result") == "passed" else State.DISPATCHED
 
 
+def _same_state(case, params):
+    return case.state
+
+
 def _after_decide_suspend(case, params):
     return State.SUSPENDED if params.get("approve") else State.DISPATCHED
 
@@ -89,6 +93,14 @@ TRANSITIONS: dict[str, Transition] = {
             requires=("result",),
             choices={"result": ("exists", "not_found", "unable")},
             label=_("核实"),
+        ),
+        Transition(
+            "classify",
+            frozenset({State.REPORTED, State.VERIFYING, State.REGISTERED}),
+            frozenset({R.CALL_TAKER, R.SUPERVISOR}),
+            _same_state,
+            requires=("category",),
+            label=_("分类定位"),
         ),
         Transition(
             "register", frozenset({State.REPORTED}), frozenset({R.SUPERVISOR}), _after_register, label=_("立案")

@@ -140,3 +140,27 @@ def test_intake_by_map_click_reads_back_the_number(live_url, browser, city):
     screenshot(page, "console-intake")
     assert failed == []
     ctx.close()
+
+
+def test_call_taker_classifies_an_sms_report_by_clicking_the_map(live_url, browser, city):
+    from dispatch import services
+    from dispatch.workflow import HOTLINE
+    from hotline.sms import unclassified_category
+
+    case, _ = services.report_case(
+        actor=None, role=HOTLINE, source="sms", category=unclassified_category(), description="井盖没了",
+        reporter_phone="+8613812345678",
+    )  # fmt: skip
+    ctx, page = open_console(browser, live_url, city.user("calltaker"), "/console/supervision/")
+    row(page, case.number).click()
+    form = page.locator('form[data-action="classify"]')
+    form.wait_for()
+    page.wait_for_selector("#case-map[data-cells='2']")
+    form.locator("select[name=category]").select_option("C0103")
+    page.locator("#case-map").click()  # the middle of the city
+    assert form.locator("input[name=lng]").input_value()
+    form.locator("button").click()
+    page.locator("#action-status.ok").wait_for(timeout=5000)
+    case.refresh_from_db()
+    assert case.category.full_code == "C0103" and case.cell is not None and case.state == "reported"
+    ctx.close()

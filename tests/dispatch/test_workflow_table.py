@@ -25,6 +25,7 @@ ALL_ROLES = list(ACTOR_FOR_ROLE) + MACHINE
 VALID_PARAMS = {
     "send_verify": {"inspector": "inspector1"},
     "verify": {"result": "exists", "note": "属实"},
+    "classify": {"category": "C0103", "lng": 104.1705, "lat": 36.5451, "address": "人民路12号"},
     "register": {"note": "立案"},
     "reject": {"reason": "不属实"},
     "merge": {},  # master added per test

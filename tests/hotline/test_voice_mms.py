@@ -167,3 +167,23 @@ def test_hotline_admin_masks_numbers_for_admins_and_opens_new_cases(city, django
         "/admin/hotline/satisfaction/", {"action": "open_new_case", "_selected_action": [rating.pk]}, follow=True
     )
     assert r.status_code == 200 and Satisfaction.objects.get().followup is not None
+
+
+def test_a_call_taker_classifies_and_places_a_residents_report(city):
+    from dispatch.models import CaseEvent as Event
+    from tests.conftest import LAT, LNG
+
+    twiml(voice("voice/recorded", RecordingUrl="https://api.twilio.com/r/9"))
+    case = Case.objects.get()
+    assert case.category.full_code == "E9999" and case.cell is None
+    services.act(
+        case.number, "classify", city.user("calltaker"),
+        params={"category": "C0103", "lng": LNG, "lat": LAT, "address": "人民路12号"},
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert case.category.full_code == "C0103" and case.cell.code == "62040200100101" and case.state == "reported"
+    event = Event.objects.get(case=case, action="classify")
+    assert event.data["from_category"] == "E9999" and event.data["cell"] == "62040200100101"
+    with pytest.raises(Exception) as refused:
+        services.act(case.number, "classify", city.user("dispatcher"), params={"category": "C0103"})
+    assert refused.value.status == 403

@@ -140,6 +140,7 @@
 
   let openNumber = null;
   const FIELDS = {
+    classify: [["category", "category"], ["address", "text"], ["lng", "hidden"], ["lat", "hidden"], ["note", "text"]],
     send_verify: [["inspector", "inspector"], ["note", "text"]],
     verify: [["result", ["exists", "not_found", "unable"]], ["note", "text"], ["photos", "file"]],
     register: [["note", "text"]],
@@ -169,6 +170,11 @@
     } else if (kind === "department") {
       input = el("select", { name }, ...Object.entries(config.department_names).map(([code, n]) => el("option", { value: code }, n)));
       if (c.suggested_department) input.value = c.suggested_department;
+    } else if (kind === "category") {
+      input = el("select", { name }, ...config.categories.map(([code, n]) => el("option", { value: code }, code + " " + n)));
+      if (c.category && !c.category.startsWith("E99")) input.value = c.category;
+    } else if (kind === "hidden") {
+      return el("input", { name, type: "hidden" });
     } else if (kind === "approve") {
       input = el("select", { name }, el("option", { value: "true" }, T.approve), el("option", { value: "false" }, T.deny));
     } else if (kind === "master") {
@@ -252,8 +258,14 @@
       el("ol", { class: "timeline" }, ...c.timeline.map((e) => el("li", {}, `${fmt(e.at)} ${L.actions[e.action] || e.action} ${e.actor || e.actor_role} ${e.note || ""}`))),
     );
     panel.hidden = false;
-    if (c.lng !== null && window.L) cityMinimap($("#case-map"), config.map, { around: [c.lng, c.lat] });
-    else $("#case-map").remove();
+    if (window.L) {
+      // Clicking the map places the case (for 分类定位, e.g. an SMS that named no known place).
+      const put = (x, y) => {
+        const form = document.querySelector('form[data-action="classify"]');
+        if (form) { form.querySelector("[name=lng]").value = x.toFixed(7); form.querySelector("[name=lat]").value = y.toFixed(7); }
+      };
+      cityMinimap($("#case-map"), config.map, c.lng !== null ? { around: [c.lng, c.lat], onClick: put } : { onClick: put });
+    } else $("#case-map").remove();
   }
 
   for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", render);
