@@ -8,11 +8,19 @@ import folium
 from branca.element import MacroElement, Template
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from folium import plugins
 
 from .assets import use_local_assets
 from .feeds import city_extent
 
+STATE_LAYERS = [
+    ("intake", gettext_lazy("待受理 / 核实中"), ["reported", "verifying"]),
+    ("registered", gettext_lazy("已立案待派遣"), ["registered"]),
+    ("handling", gettext_lazy("处置中 / 挂账"), ["dispatched", "suspended"]),
+    ("checking", gettext_lazy("已处置 / 核查中"), ["handled", "checking"]),
+    ("final", gettext_lazy("已办结"), ["closed", "rejected", "cancelled", "duplicate"]),
+]
 LIGHT_COLORS = {"green": "#2e9d4b", "yellow": "#e6b400", "red": "#d93025", "": "#6b7785", "closed": "#9aa3ad"}
 
 
@@ -59,10 +67,13 @@ def build(*, heat_points=None, with_cases=True) -> BuiltMap:
     names["grid"] = grid.get_name()
     if with_cases:
         cluster_options = {"chunkedLoading": True, "disableClusteringAtZoom": 18, "maxClusterRadius": 50}
-        open_cases = plugins.MarkerCluster(name=_("在办案件"), options=cluster_options).add_to(m)
-        closed_cases = plugins.MarkerCluster(name=_("已办结案件"), show=False, options=cluster_options).add_to(m)
+        # Cases by state, one clustered layer per stage of the loop; finished ones hidden at first.
+        layers = {}
+        for key, label, states in STATE_LAYERS:
+            cluster = plugins.MarkerCluster(name=str(label), show=key != "final", options=cluster_options).add_to(m)
+            layers[key] = {"name": cluster.get_name(), "states": states}
         inspectors = folium.FeatureGroup(name=_("监督员位置"), show=True).add_to(m)
-        names.update(open=open_cases.get_name(), closed=closed_cases.get_name(), inspectors=inspectors.get_name())
+        names.update(case_layers=layers, inspectors=inspectors.get_name())
     heat = plugins.HeatMap(heat_points or [], name=_("热力图"), show=heat_points is not None, radius=18).add_to(m)
     names["heat"] = heat.get_name()
     folium.LayerControl(collapsed=False).add_to(m)

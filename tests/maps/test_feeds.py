@@ -134,3 +134,17 @@ def test_hotspots_rank_cells_and_repeated_places(city, make_case):
     html = client_for(city, "leader").get("/maps/hotspots/").content.decode()
     assert "人民路12号" in html and "别处" not in html.split('id="hot-places"')[1]
     assert "62040200100101" in html.split('id="hot-cells"')[1]
+
+
+def test_the_layer_control_lists_cases_by_state_in_the_users_language(city, make_case):
+    make_case("reported")
+    client = client_for(city, "leader")
+    import json
+
+    def shown(label, html):  # folium writes layer names into its script, JSON-escaped
+        return label in html or json.dumps(label)[1:-1] in html
+
+    zh = client.get("/maps/").content.decode()
+    assert all(shown(label, zh) for label in ["待受理 / 核实中", "处置中 / 挂账", "已办结"])
+    en = client.get("/maps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert shown("Being handled / suspended", en) and not shown("处置中 / 挂账", en)

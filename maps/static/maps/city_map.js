@@ -49,7 +49,10 @@
   if (cfg.hot) { loadGrid(); return; } // the hot-spot map: grid and heat only
 
   // ---------------------------------------------------------------- cases
-  const openLayer = layer(N.open), closedLayer = layer(N.closed), heat = layer(N.heat);
+  const heat = layer(N.heat);
+  // state → the clustered layer of its stage (folium's layer control shows them by name)
+  const layerOf = {};
+  for (const group of Object.values(N.case_layers || {})) for (const st of group.states) layerOf[st] = layer(group.name);
   const markers = new Map(); // number → circle marker
   const F = cfg.filter;
   const markerStyle = (state, light) => {
@@ -64,8 +67,7 @@
   }
   function place(d) {
     let m = markers.get(d.number);
-    const final = FINAL.includes(d.state);
-    const target = final ? closedLayer : openLayer;
+    const target = layerOf[d.state];
     if (!m) {
       m = L.circleMarker([d.lat, d.lng], markerStyle(d.state, d.light));
       m.bindPopup(() => popup(m));
@@ -101,14 +103,16 @@
         if (!r.ok) throw new Error("cases " + r.status);
         const page = await r.json();
         if (first) { this.lastId = page.last_id; first = false; }
-        const fresh = { open: [], closed: [] };
+        const fresh = new Map();
         for (const [number, lng, lat, state, light, category] of page.rows) {
           const m = place({ number, lng, lat, state, light, category });
-          if (m) (FINAL.includes(state) ? fresh.closed : fresh.open).push(m);
+          if (m) {
+            if (!fresh.has(m.home)) fresh.set(m.home, []);
+            fresh.get(m.home).push(m);
+          }
           heatPoints.push([lat, lng, 1]);
         }
-        openLayer.addLayers(fresh.open);
-        closedLayer.addLayers(fresh.closed);
+        for (const [target, list] of fresh) target.addLayers(list);
         say(markers.size + " …");
         url = page.next;
       }
