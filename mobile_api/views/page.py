@@ -5,14 +5,17 @@ installable (web manifest)."""
 import hashlib
 import json
 
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dispatch.models import State
+from dispatch.photos import MAX_PHOTOS
 from dispatch.workflow import TRANSITIONS
 
 SHELL = [
@@ -24,8 +27,10 @@ SHELL = [
 
 
 def _strings() -> dict:
+    """The page script's words, translated here (the script itself has none)."""
     words = {
-        "offline": _("离线：上报会先存在手机上，有信号后自动发送。"),
+        "online": _("在线"),
+        "offline_short": _("离线"),
         "queued": _("已存入待发送队列"),
         "sent": _("已上报，案卷号"),
         "failed": _("发送失败"),
@@ -48,42 +53,65 @@ def _strings() -> dict:
         "unable": _("无法核实"),
         "passed": _("通过"),
         "failed_check": _("不通过"),
+        "choose": _("请选择"),
+        "too_many_photos": _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS},
+        "bad_photo": _("只接受 JPEG、PNG 或 WebP 图片。"),
+        # {n}: filled in by the script.
+        "others_queued": _("另有 {n} 条是其他账号的上报，该账号登录后才会发送。"),
+        "rejected_alert": _("{n} 条上报未能提交，点此查看。"),
     }
     return {k: str(v) for k, v in words.items()}
 
 
-@require_GET
+@require_safe
 def handset(request):
     config = {
         "strings": _strings(),
         "states": {s.value: str(s.label) for s in State},
         "actions": {a: str(t.label) for a, t in TRANSITIONS.items()},
-        "sw": "/m/sw.js",
+        "sw": reverse("mobile_api:handset-sw"),
+        "max_photos": MAX_PHOTOS,
+        # Who may report (上报): others (department staff) see their tasks first, and no report form.
+        "report_roles": sorted(str(role) for role in TRANSITIONS["report"].roles),
         "lang": request.LANGUAGE_CODE,
     }
     return render(request, "mobile_api/handset.html", {"config": config})
 
 
-@require_GET
+def _shell_version(shell: list[str]) -> str:
+    """Changes with the shell's URLs (hashed names after collectstatic) and with the files' content
+    (plain names in development): a new version is a new cache, the old one is dropped on activate."""
+    digest = hashlib.sha256(json.dumps(shell).encode())
+    for name in SHELL:
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+@require_safe
 @never_cache
 def service_worker(request):
-    """Served from /m/ so that its scope covers the page; lists the app shell with hashed URLs."""
-    shell = ["/m/", "/m/manifest.webmanifest", *map(static, SHELL)]
-    # A new shell (new hashed file names) is a new cache: the old one is dropped on activate.
-    version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
-    body = render(request, "mobile_api/sw.js", {"shell_json": json.dumps(shell), "version": version})
+    """Served from /m/ so that its scope covers the page; lists the app shell to cache."""
+    page = reverse("mobile_api:handset")
+    shell = [page, reverse("mobile_api:handset-manifest"), *map(static, SHELL)]
+    context = {"shell_json": json.dumps(shell), "page_json": json.dumps(page), "version": _shell_version(shell)}
+    body = render(request, "mobile_api/sw.js", context)
     response = HttpResponse(body.content, content_type="application/javascript")
-    response["Service-Worker-Allowed"] = "/m/"
+    response["Service-Worker-Allowed"] = page
     return response
 
 
-@require_GET
+@require_safe
 def manifest(request):
+    page = reverse("mobile_api:handset")
     data = {
+        "id": page,
         "name": _("城管通"),
         "short_name": _("城管通"),
-        "start_url": "/m/",
-        "scope": "/m/",
+        "start_url": page,
+        "scope": page,
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#0b4f8a",

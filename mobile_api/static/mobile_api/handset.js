@@ -9,35 +9,62 @@ const el = (tag, attrs, ...children) => {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== null && v !== undefined) node.setAttribute(k, v);
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v);
   }
   for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
   return node;
 };
+const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+const say = (text, kind) => { $("#report-status").textContent = text; $("#report-status").className = kind || ""; };
 
 // ------------------------------------------------------------------ the API, with the token
 
 const Auth = {
   get token() { return localStorage.getItem("handset.token"); },
+  get user() { return JSON.parse(localStorage.getItem("handset.user") || "null"); },
+  get username() { return this.user ? this.user.username : null; },
   set(token, user) { localStorage.setItem("handset.token", token); localStorage.setItem("handset.user", JSON.stringify(user)); },
   clear() { localStorage.removeItem("handset.token"); localStorage.removeItem("handset.user"); },
-  get user() { return JSON.parse(localStorage.getItem("handset.user") || "null"); },
 };
 
-async function api(method, path, body, headers) {
+async function api(method, path, body, headers, timeoutMs = 30000) {
   const init = { method, headers: Object.assign({ Accept: "application/json" }, headers || {}) };
   if (Auth.token) init.headers.Authorization = "Token " + Auth.token;
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
-  const response = await fetch(path, init); // throws on no network
+  // A weak signal can leave a request hanging for minutes: give up and let the caller retry.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  init.signal = abort.signal;
+  let response;
+  try {
+    response = await fetch(path, init); // throws on no network and on the timeout
+  } finally {
+    clearTimeout(timer);
+  }
   if (response.status === 401 && path !== "/api/v1/auth/token") { Auth.clear(); show(); }
+  Clock.learn(response);
   return response;
 }
+
+// The server refuses a report time more than 5 minutes ahead of its clock: a phone whose clock is
+// fast would have its queued reports refused. Learn the difference from the server's Date header.
+const Clock = {
+  learn(response) {
+    const date = Date.parse(response.headers.get("Date") || "");
+    if (!Number.isNaN(date)) localStorage.setItem("handset.clock_offset", String(date - Date.now()));
+  },
+  now() {
+    const offset = +(localStorage.getItem("handset.clock_offset") || 0);
+    return new Date(Math.abs(offset) > 60000 ? Date.now() + offset : Date.now()); // the header has 1 s steps
+  },
+};
 
 const errorText = async (response) => {
   const data = await response.json().catch(() => ({}));
   const e = data.error || {};
-  return (e.message || response.status) + (e.fields && Object.keys(e.fields).length ? " " + JSON.stringify(e.fields) : "");
+  const fields = Object.entries(e.fields || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+  return (e.message || response.status) + (fields ? ` (${fields})` : "");
 };
 
 // ------------------------------------------------------------------ the offline queue (IndexedDB)
@@ -57,79 +84,145 @@ const Queue = {
     const db = await this.open();
     return new Promise((resolve, reject) => {
       const t = db.transaction("reports", mode);
-      const result = fn(t.objectStore("reports"));
-      t.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      const request = fn(t.objectStore("reports"));
+      t.oncomplete = () => resolve(request ? request.result : undefined);
       t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
     });
   },
   add(report) { return this.tx("readwrite", (s) => s.put(report)); },
   remove(key) { return this.tx("readwrite", (s) => s.delete(key)); },
   all() { return this.tx("readonly", (s) => s.getAll()); },
+  async mine() { return (await this.all()).filter(mine); },
 };
 
-let flushing = null;
+// A report belongs to the user who made it (one made before reports carried a user: to whoever is signed in).
+const mine = (r) => !r.user || r.user === Auth.username;
+
+// Reports the server refused (4xx): gone from the queue, listed until the user dismisses them.
+const Rejected = {
+  all() { return JSON.parse(localStorage.getItem("handset.rejected") || "[]"); },
+  add(item) { // once per report, even if two sends of it were refused
+    const all = this.all().filter((r) => r.key !== item.key);
+    localStorage.setItem("handset.rejected", JSON.stringify([...all, item]));
+  },
+  clear() { localStorage.removeItem("handset.rejected"); },
+};
+
+let flushing = null, flushAgain = false;
 function flush() {
-  // One flush at a time; a second call waits for the first (the server's idempotency covers the rest).
-  if (!flushing) flushing = sendQueued().finally(() => { flushing = null; });
+  // One flush at a time: a call during a flush runs one more pass after it (it may carry a new report).
+  if (flushing) { flushAgain = true; return flushing; }
+  flushing = (async () => {
+    do { flushAgain = false; await sendQueued(); } while (flushAgain && Auth.token);
+  })().finally(() => { flushing = null; });
   return flushing;
 }
 
 async function sendQueued() {
-  const reports = (await Queue.all()).sort((a, b) => a.made_at.localeCompare(b.made_at));
+  if (!Auth.token) return showQueue();
+  // A shared phone: each user's reports go out only under their own token.
+  const reports = (await Queue.mine()).sort((a, b) => a.made_at.localeCompare(b.made_at));
   for (const report of reports) {
     const body = new FormData();
     for (const [k, v] of Object.entries(report.fields)) body.append(k, v);
-    for (const photo of report.photos) body.append("photos", photo, photo.name || "photo.jpg");
+    let bytes = 0;
+    report.photos.forEach((photo, i) => { body.append("photos", photo, photo.name || `photo-${i + 1}.jpg`); bytes += photo.size || 0; });
     let response;
     try {
-      response = await api("POST", "/api/v1/cases", body, { "Idempotency-Key": report.key });
+      response = await api("POST", "/api/v1/cases", body, { "Idempotency-Key": report.key }, 30000 + bytes / 20);
     } catch (e) {
-      break; // no network: keep everything, try again later
+      break; // no network or timed out: keep everything, try again later (the key makes a retry safe)
     }
     if (response.status === 200 || response.status === 201) {
-      const data = await response.json();
+      const data = await response.json().catch(() => ({}));
       await Queue.remove(report.key);
-      $("#report-status").textContent = S.sent + " " + data.number;
-      $("#report-status").className = "ok";
-    } else if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 429) {
-      // The server will never take this one as it is: say why, and stop retrying it.
+      say(S.sent + " " + (data.number || ""), "ok");
+    } else if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 408 && response.status !== 429) {
+      // The server will never take this one as it is: drop it, and say so where it stays visible.
       const why = await errorText(response);
       await Queue.remove(report.key);
-      $("#rejected").append(el("li", {}, `${report.fields.category} ${report.made_at}: ${S.failed}: ${why}`));
+      Rejected.add({ key: report.key, user: report.user, made_at: report.made_at, category: report.fields.category, description: report.fields.description, error: why });
+      say(S.failed + ": " + why, "error");
     } else {
-      break; // 5xx, 401, 429: keep it for later
+      break; // 5xx, 401 (signed out), 408, 429: keep it for later
     }
   }
   await showQueue();
 }
 
 async function showQueue() {
-  const reports = await Queue.all();
-  $("#queue-count").textContent = String(reports.length);
-  $("#queue").replaceChildren(...reports.map((r) => el("li", {}, `${r.fields.category} · ${r.fields.description || ""} · ${r.made_at}`)));
+  const all = await Queue.all();
+  const own = all.filter(mine);
+  $("#queue-count").textContent = String(own.length);
+  $("#queue-count").classList.toggle("busy", own.length > 0);
+  const time = (iso) => new Date(iso).toLocaleString();
+  $("#queue").replaceChildren(...own.map((r) => el("li", {},
+    `${categoryLabel(r.fields.category)} · ${r.fields.description || ""}`, el("br"),
+    el("small", {}, `${time(r.made_at)} · ${S.photos} ${r.photos.length}`))));
+  const others = all.length - own.length;
+  $("#queue-others").hidden = !others;
+  $("#queue-others").textContent = fmt(S.others_queued, { n: others });
+  const rejected = Rejected.all().filter(mine);
+  $("#rejected-box").hidden = !rejected.length;
+  $("#rejected").replaceChildren(...rejected.map((r) => el("li", {},
+    `${categoryLabel(r.category)} · ${r.description || ""} · ${time(r.made_at)}`, el("br"), el("small", {}, r.error))));
+  $("#rejected-alert").hidden = !rejected.length;
+  $("#rejected-alert-text").textContent = fmt(S.rejected_alert, { n: rejected.length });
 }
 
 // ------------------------------------------------------------------ reporting
 
-let position = null;
+let position = null, watchId = null;
 function locate() {
   if (!navigator.geolocation) { $("#position").textContent = S.no_location; return; }
-  $("#position").textContent = S.locating;
-  navigator.geolocation.getCurrentPosition(
+  if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+  if (!position) $("#position").textContent = S.locating;
+  // Keep the fix fresh while the page is open: an inspector walks between reports.
+  watchId = navigator.geolocation.watchPosition(
     (p) => {
-      position = { lng: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy };
+      position = { lng: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy, at: Date.now() };
       $("#position").textContent = `${S.located} ${position.lng.toFixed(5)}, ${position.lat.toFixed(5)} (±${Math.round(position.accuracy)} m)`;
+      $("#position").className = "";
     },
-    () => { $("#position").textContent = S.no_location; },
-    { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 },
+    () => { if (!position) { $("#position").textContent = S.no_location; $("#position").className = "error"; } },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 10000 },
   );
+}
+
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+const MAX_EDGE = 2560, SHRINK_ABOVE_BYTES = 2 * 1024 * 1024;
+
+async function preparePhoto(file) {
+  // Phone cameras make 3–12 MB photos: shrink big ones (a weak signal, the server's 10 MB limit),
+  // and turn what the server does not take (HEIC…) into JPEG when the browser can read it.
+  if (PHOTO_TYPES.includes(file.type) && file.size <= SHRINK_ABOVE_BYTES) return file;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+    if (blob && (blob.size < file.size || !PHOTO_TYPES.includes(file.type))) {
+      return new File([blob], (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+    }
+  } catch (e) { /* the browser cannot decode it: send it as it is if the server takes it */ }
+  if (!PHOTO_TYPES.includes(file.type)) throw new Error(S.bad_photo);
+  return file;
 }
 
 async function submitReport(event) {
   event.preventDefault();
   const form = event.target;
-  if (!position) { $("#report-status").textContent = S.need_location; $("#report-status").className = "error"; return; }
+  if (!position) { say(S.need_location, "error"); return; }
   const data = new FormData(form);
+  const chosen = [...form.querySelector("input[name=photos]").files];
+  if (chosen.length > CFG.max_photos) { say(S.too_many_photos, "error"); return; }
+  let photos;
+  try { photos = await Promise.all(chosen.map(preparePhoto)); } catch (e) { say(e.message, "error"); return; }
   const fields = {
     category: data.get("category"),
     description: data.get("description") || "",
@@ -139,41 +232,57 @@ async function submitReport(event) {
     lng: String(position.lng),
     lat: String(position.lat),
     crs: "wgs84",
-    reported_at: new Date().toISOString(),
+    reported_at: Clock.now().toISOString(),
   };
-  const photos = [...form.querySelector("input[name=photos]").files];
-  // The key is made once, here: every later attempt sends the same one.
-  const report = { key: crypto.randomUUID(), fields, photos, made_at: fields.reported_at };
-  await Queue.add(report);
+  // The key is made once, here: every later attempt sends the same one, so the server files it once.
+  const report = { key: crypto.randomUUID(), user: Auth.username, fields, photos, made_at: fields.reported_at };
+  try {
+    await Queue.add(report);
+  } catch (e) {
+    say(S.failed + ": " + (e && e.message ? e.message : e), "error"); // no IndexedDB (a private window?)
+    return;
+  }
   form.reset();
-  $("#report-status").textContent = S.queued;
-  $("#report-status").className = "";
+  renderCategories("");
+  say(S.queued);
   await showQueue();
   await flush();
 }
 
 let categories = [];
+const categoryLabel = (code) => (categories.find((c) => c.code === code) || { label: code }).label;
+// A case's category in the page's language (the API names it in Chinese).
+const categoryName = (code, fallback) => (categories.find((c) => c.code === code) || { name: fallback }).name;
+
 async function loadCategories() {
   const cached = JSON.parse(localStorage.getItem("handset.categories") || "null");
+  if (cached) fillCategories(cached.tree); // offline, or until the server answers
   try {
-    const r = await api("GET", "/api/v1/categories", undefined, cached ? { "If-None-Match": cached.etag } : {});
+    const r = await api("GET", "/api/v1/categories", undefined, cached && cached.etag ? { "If-None-Match": cached.etag } : {});
     if (r.status === 200) {
       const tree = await r.json();
       localStorage.setItem("handset.categories", JSON.stringify({ etag: r.headers.get("ETag"), tree }));
       fillCategories(tree);
-      return;
     }
   } catch (e) { /* offline: the cached tree will do */ }
-  if (cached) fillCategories(cached.tree);
 }
 
 function fillCategories(tree) {
   const en = CFG.lang === "en";
   categories = [];
   for (const kind of tree.kinds) for (const major of kind.majors) for (const c of major.categories) {
-    categories.push({ code: c.code, label: `${c.code} ${en && c.name_en ? c.name_en : c.name}`, group: en && major.name_en ? major.name_en : major.name });
+    const name = en && c.name_en ? c.name_en : c.name;
+    categories.push({
+      code: c.code,
+      name,
+      label: `${c.code} ${name}`,
+      search: [c.code, c.name, c.name_en || ""].join(" ").toLowerCase(),
+      group: `${kind.name} · ${en && major.name_en ? major.name_en : major.name}`,
+    });
   }
-  renderCategories("");
+  renderCategories($("#category-search").value);
+  renderTasks();
+  showQueue();
 }
 
 function renderCategories(filter) {
@@ -181,26 +290,35 @@ function renderCategories(filter) {
   const select = $("#category");
   const keep = select.value;
   const groups = new Map();
-  for (const c of categories.filter((c) => !f || c.label.toLowerCase().includes(f))) {
+  for (const c of categories.filter((c) => !f || c.search.includes(f))) {
     if (!groups.has(c.group)) groups.set(c.group, el("optgroup", { label: c.group }));
     groups.get(c.group).append(el("option", { value: c.code }, c.label));
   }
-  select.replaceChildren(...groups.values());
-  if (keep) select.value = keep;
+  select.replaceChildren(el("option", { value: "" }, S.choose), ...groups.values());
+  const codes = categories.filter((c) => !f || c.search.includes(f)).map((c) => c.code);
+  if (keep && codes.includes(keep)) select.value = keep;
+  else if (f && codes.length === 1) select.value = codes[0];
 }
 
 // ------------------------------------------------------------------ tasks and case actions
 
+let tasks = null;
 async function loadTasks() {
+  if (!Auth.token) return;
   try {
     const r = await api("GET", "/api/v1/tasks");
     if (!r.ok) return;
-    const { tasks } = await r.json();
-    $("#task-count").textContent = String(tasks.length);
-    $("#tasks").replaceChildren(...(tasks.length ? tasks.map((t) => el("li", { class: "light-" + (t.light || "none"), "data-number": t.case.number, onclick: () => openCase(t.case.number) },
-      `${CFG.actions[t.task] || t.task} · ${t.case.number} · ${t.case.category_name}`, el("br"),
-      `${S.due} ${t.due_at ? new Date(t.due_at).toLocaleString() : "—"} · ${t.case.address || t.case.cell || ""}`)) : [el("li", {}, S.no_tasks)]));
-  } catch (e) { /* offline */ }
+    tasks = (await r.json()).tasks;
+    renderTasks();
+  } catch (e) { /* offline: keep the list shown */ }
+}
+
+function renderTasks() {
+  if (!tasks) return;
+  $("#task-count").textContent = String(tasks.length);
+  $("#tasks").replaceChildren(...(tasks.length ? tasks.map((t) => el("li", { class: "task light-" + (t.light || "none"), "data-number": t.case.number, onclick: () => openCase(t.case.number) },
+    el("strong", {}, `${CFG.actions[t.task] || t.task} · ${t.case.number}`), " ", categoryName(t.case.category, t.case.category_name), el("br"),
+    el("small", {}, `${S.due} ${t.due_at ? new Date(t.due_at).toLocaleString() : "—"} · ${t.case.address || t.case.cell || ""}`))) : [el("li", {}, S.no_tasks)]));
 }
 
 const ACTION_FIELDS = {
@@ -218,10 +336,15 @@ async function openCase(number) {
   try { r = await api("GET", `/api/v1/cases/${encodeURIComponent(number)}`); } catch (e) { box.textContent = S.needs_network; box.hidden = false; return; }
   if (!r.ok) { box.textContent = await errorText(r); box.hidden = false; return; }
   const c = await r.json();
-  const photos = el("div");
+  const photos = el("div", { class: "photos" });
   for (const p of c.photos) {
+    // Photo URLs need the token: fetch them and show blob URLs; a tap opens the full photo.
     api("GET", p.thumbnail_url).then((resp) => resp.ok ? resp.blob() : null).then((blob) => {
-      if (blob) photos.append(el("img", { src: URL.createObjectURL(blob), alt: p.stage }));
+      if (!blob) return;
+      photos.append(el("img", { src: URL.createObjectURL(blob), alt: p.stage || "", onclick: async () => {
+        const full = await api("GET", p.url).catch(() => null);
+        if (full && full.ok) window.open(URL.createObjectURL(await full.blob()), "_blank");
+      } }));
     }).catch(() => {});
   }
   const forms = c.actions.filter((a) => ACTION_FIELDS[a]).map((action) => {
@@ -233,70 +356,101 @@ async function openCase(number) {
       else input = el("input", { name, maxlength: 500 });
       return el("label", {}, S[name] || name, input);
     });
-    const status = el("p");
-    const form = el("form", { "data-action": action }, el("strong", {}, CFG.actions[action] || action), ...inputs, el("button", { type: "submit" }, CFG.actions[action] || action), status);
+    const result = el("p");
+    const button = el("button", { type: "submit" }, CFG.actions[action] || action);
+    const form = el("form", { "data-action": action }, el("strong", {}, CFG.actions[action] || action), ...inputs, button, result);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const body = new FormData(form);
-      for (const [k, v] of [...body.entries()]) if (v instanceof File && !v.size) body.delete(k);
-      body.append("version", c.version);
+      body.delete("photos");
+      const input = form.querySelector("input[name=photos]");
+      const files = input ? [...input.files] : [];
+      if (files.length > CFG.max_photos) { result.textContent = S.too_many_photos; result.className = "error"; return; }
       try {
-        const resp = await api("POST", `/api/v1/cases/${encodeURIComponent(number)}/actions/${action}`, body);
-        if (resp.ok) { status.textContent = S.done; status.className = "ok"; loadTasks(); setTimeout(() => openCase(number), 300); }
-        else { status.textContent = await errorText(resp); status.className = "error"; }
-      } catch (err) { status.textContent = S.needs_network; status.className = "error"; }
+        for (const photo of await Promise.all(files.map(preparePhoto))) body.append("photos", photo, photo.name);
+      } catch (err) { result.textContent = err.message; result.className = "error"; return; }
+      body.append("version", c.version);
+      button.disabled = true;
+      try {
+        const resp = await api("POST", `/api/v1/cases/${encodeURIComponent(number)}/actions/${action}`, body, {}, 120000);
+        if (resp.ok) { result.textContent = S.done; result.className = "ok"; loadTasks(); setTimeout(() => openCase(number), 800); }
+        else { result.textContent = await errorText(resp); result.className = "error"; }
+      } catch (err) { result.textContent = S.needs_network; result.className = "error"; }
+      button.disabled = false;
     });
     return form;
   });
   box.replaceChildren(
-    el("h2", {}, `${c.number} · ${c.category_name}`),
+    el("button", { type: "button", class: "close", onclick: () => { box.hidden = true; } }, "×"),
+    el("h2", {}, `${c.number} · ${categoryName(c.category, c.category_name)}`),
     el("p", {}, `${CFG.states[c.state] || c.state} · ${c.address || c.cell || ""}`),
     el("p", {}, c.description),
     photos,
     ...forms,
-    el("ol", {}, ...c.timeline.map((e) => el("li", {}, `${new Date(e.at).toLocaleString()} ${CFG.actions[e.action] || e.action} ${e.actor || ""} ${e.note || ""}`))),
+    el("ol", { class: "timeline" }, ...(c.timeline || []).map((e) => el("li", {}, `${new Date(e.at).toLocaleString()} ${CFG.actions[e.action] || e.action} ${e.actor || ""} ${e.note || ""}`))),
   );
   box.hidden = false;
+  box.scrollIntoView({ block: "start" });
 }
 
 // ------------------------------------------------------------------ live: the handset socket
 
-let socket = null, attempt = 0, refreshTimer = null;
+const LastId = {
+  get() { const v = localStorage.getItem("handset.last_id"); return v === null ? null : +v; },
+  set(id) { localStorage.setItem("handset.last_id", String(id)); },
+  clear() { localStorage.removeItem("handset.last_id"); },
+};
+
+let socket = null, attempt = 0, reconnectTimer = null, refreshTimer = null;
+const refreshSoon = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(loadTasks, 300); };
+
 function connect() {
+  clearTimeout(reconnectTimer);
+  if (socket) { const old = socket; socket = null; old.close(); }
   if (!Auth.token) return;
-  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  socket = new WebSocket(scheme + location.host + "/ws/handset/");
-  socket.onopen = () => {
-    const since = localStorage.getItem("handset.last_id");
-    socket.send(JSON.stringify(Object.assign({ type: "auth", token: Auth.token }, since ? { since: +since } : {})));
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/handset/");
+  socket = ws;
+  ws.onopen = () => {
+    // The token goes in the first message, never in the URL. With a last id, the server replays
+    // what this page missed (the `resume` of the protocol, in the same message), then says `synced`.
+    const since = LastId.get();
+    ws.send(JSON.stringify(Object.assign({ type: "auth", token: Auth.token }, since !== null ? { since } : {})));
   };
-  socket.onmessage = (e) => {
+  ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
-    if (m.type === "authenticated" || m.type === "synced") attempt = 0;
-    if (m.type === "event" && m.id) {
-      if (m.id <= +(localStorage.getItem("handset.last_id") || 0)) return;
-      localStorage.setItem("handset.last_id", String(m.id));
-      clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(loadTasks, 300);
+    if (m.type === "authenticated") { attempt = 0; $("#live").classList.add("on"); refreshSoon(); }
+    else if (m.type === "synced") LastId.set(Math.max(LastId.get() || 0, m.last_id));
+    else if (m.type === "resync") { LastId.set(m.last_id); refreshSoon(); }
+    else if (m.type === "event" && m.id) {
+      if (m.id <= (LastId.get() || 0)) return; // already applied
+      LastId.set(m.id);
+      refreshSoon();
     }
-    if (m.type === "resync") { localStorage.setItem("handset.last_id", String(m.last_id)); loadTasks(); }
   };
-  socket.onclose = (e) => {
-    if (e.code === 4401) return; // a bad token: the next API call sends the user to the login form
+  ws.onclose = (e) => {
+    if (socket !== ws) return; // replaced or closed on purpose
+    socket = null;
+    $("#live").classList.remove("on");
+    if (e.code === 4401 || !Auth.token) return; // a bad token: the next API call sends the user to the login form
     const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random());
     attempt = Math.min(attempt + 1, 5);
-    setTimeout(connect, delay);
+    reconnectTimer = setTimeout(connect, delay);
   };
+}
+
+function disconnect() {
+  clearTimeout(reconnectTimer);
+  if (socket) { const old = socket; socket = null; old.close(); }
+  $("#live").classList.remove("on");
 }
 
 // ------------------------------------------------------------------ the page
 
 function network() {
   const on = navigator.onLine;
-  $("#net").textContent = on ? "●" : "○";
+  $("#net").textContent = on ? S.online : S.offline_short;
   $("#net").className = "net" + (on ? "" : " off");
   $("#offline-banner").hidden = on;
-  $("#offline-banner").textContent = S.offline;
 }
 
 function show() {
@@ -304,6 +458,11 @@ function show() {
   $("#login").hidden = !!Auth.token;
   $("#app").hidden = !Auth.token;
   $("#who").textContent = user ? user.username : "";
+  $("#live").hidden = !Auth.token;
+  // Department staff do not report: their page opens on the tasks.
+  const reports = !user || (user.roles || []).some((role) => CFG.report_roles.includes(role));
+  $("[data-tab=report]").hidden = !reports;
+  if (!reports && !$("[data-panel=report]").hidden) $("[data-tab=tasks]").click();
 }
 
 async function start() {
@@ -321,10 +480,12 @@ async function start() {
 $("#login-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const data = Object.fromEntries(new FormData(e.target));
+  $("#login-error").textContent = "";
   try {
     const r = await api("POST", "/api/v1/auth/token", data);
     if (!r.ok) { $("#login-error").textContent = S.login_failed + ": " + (await errorText(r)); return; }
     const body = await r.json();
+    if (Auth.username !== body.user.username) LastId.clear();
     Auth.set(body.token, body.user);
     e.target.reset();
     start();
@@ -333,12 +494,21 @@ $("#login-form").addEventListener("submit", async (e) => {
 $("#logout").addEventListener("click", async () => {
   try { await api("DELETE", "/api/v1/auth/token"); } catch (e) { /* offline: forget it locally anyway */ }
   Auth.clear();
-  if (socket) socket.close(4401);
+  LastId.clear();
+  disconnect();
+  tasks = null;
+  $("#tasks").replaceChildren();
+  $("#case").hidden = true;
+  $("#task-count").textContent = "0";
   show();
 });
 $("#report-form").addEventListener("submit", submitReport);
 $("#locate").addEventListener("click", locate);
 $("#category-search").addEventListener("input", (e) => renderCategories(e.target.value));
+$("#category-search").addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); }); // not a report
+$("#rejected-dismiss").addEventListener("click", () => { Rejected.clear(); showQueue(); });
+$("#rejected-alert").addEventListener("click", () => $("[data-tab=queue]").click());
+$("#language").addEventListener("change", (e) => e.target.form.submit());
 for (const tab of document.querySelectorAll(".tabs [data-tab]")) {
   tab.addEventListener("click", () => {
     for (const t of document.querySelectorAll(".tabs [data-tab]")) t.classList.toggle("active", t === tab);
@@ -346,9 +516,15 @@ for (const tab of document.querySelectorAll(".tabs [data-tab]")) {
     if (tab.dataset.tab === "tasks") loadTasks();
   });
 }
-window.addEventListener("online", () => { network(); flush(); loadTasks(); });
+window.addEventListener("online", () => {
+  network();
+  flush();
+  loadTasks();
+  if (!socket && Auth.token) { attempt = 0; connect(); }
+});
 window.addEventListener("offline", network);
-setInterval(() => { if (navigator.onLine) flush(); }, 10000);
+document.addEventListener("visibilitychange", () => { if (!document.hidden && navigator.onLine) flush(); });
+setInterval(() => { if (navigator.onLine && Auth.token) flush(); }, 15000);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register(CFG.sw, { scope: "/m/" }).catch(() => {});
-window.handset = { flush, Queue, sendQueued }; // for the browser test and for debugging
+window.handset = { flush, sendQueued, preparePhoto, Queue, Rejected }; // for the browser test and for debugging
 start();

@@ -2,6 +2,7 @@
 // (reports made offline wait in the page's IndexedDB queue instead).
 const CACHE = "handset-{{ version }}";
 const SHELL = {{ shell_json|safe }};
+const PAGE = {{ page_json|safe }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -9,18 +10,33 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("handset-") && k !== CACHE).map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
 
 self.addEventListener("fetch", (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
-  if (event.request.mode === "navigate") {
-    // The page: fresh when online, the cached shell when not.
-    event.respondWith(fetch(event.request).catch(() => caches.match("/m/")));
+  const request = event.request;
+  const url = new URL(request.url);
+  // Only our own GETs; never the API (tokens, live data), the socket or uploads.
+  if (request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate" && url.pathname === PAGE) {
+    // The page: fresh when online (and kept as the offline copy: current language, current CSRF
+    // token), the cached copy when not.
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok) {
+            const copy = response.clone();
+            event.waitUntil(caches.open(CACHE).then((cache) => cache.put(PAGE, copy)));
+          }
+          return response;
+        })
+        .catch(() => caches.match(PAGE, { ignoreVary: true }))
+    );
     return;
   }
-  event.respondWith(caches.match(event.request).then((hit) => hit || fetch(event.request)));
+  if (!SHELL.includes(url.pathname)) return; // anything else: the network, as if there were no worker
+  event.respondWith(caches.match(url.pathname, { ignoreVary: true }).then((hit) => hit || fetch(request)));
 });
