@@ -1,11 +1,14 @@
 """The consoles' pages and JSON: who may open what, what the lists hold, the intake form."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
 
 from citymgmt.models import Place
 from dispatch.models import Case
-from tests.conftest import LAT, LNG
+from tests.conftest import LAT, LNG, T0
 
 
 def client_for(city, username):
@@ -87,6 +90,7 @@ def test_duplicates_are_listed_for_the_case_panel(city, make_case):
     assert client_for(city, "staff_shizheng").get(f"/console/cases/{second.number}/duplicates").status_code == 404
 
 
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)  # the duplicate window counts back from now
 def test_intake_creates_a_public_case_and_shows_its_number(city, make_case):
     existing = make_case("reported")
     client = client_for(city, "calltaker")
