@@ -104,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache when REDIS_URL is set; in-memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # pitfalls.md: redis-py 8 caps a pool at 100 connections, which breaks past ~100 sockets.
+    # redis-py 8 caps a pool at 100 connections by default, which breaks past ~100 sockets a process.
     _redis_host = {"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=2000)}
     CHANNEL_LAYERS = {
         "default": {
