@@ -5,7 +5,7 @@ import re
 
 from django.conf import settings
 
-from citymgmt.privacy import mask_phone
+from city.privacy import mask_phone
 
 logger = logging.getLogger("hotline.sms")
 
