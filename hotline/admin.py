@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from city.privacy import phone_for
+from city.privacy import mask_phone, phone_for
 
 from . import satisfaction
 from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
@@ -16,11 +16,19 @@ class MaskedPhoneAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("号码"))
     def masked_phone(self, obj):
-        return phone_for(self._user, getattr(obj, self.phone_field))
+        """Masked; get_list_display puts the requesting user's view of the number in its place."""
+        return mask_phone(getattr(obj, self.phone_field))
 
-    def get_queryset(self, request):
-        self._user = request.user
-        return super().get_queryset(request)
+    def get_list_display(self, request):
+        # One ModelAdmin instance serves every request at once: who is asking is bound into a
+        # callable for this request, never stored on self (another request would see it).
+        user, field = request.user, self.phone_field
+
+        @admin.display(description=_("号码"))
+        def phone(obj):
+            return phone_for(user, getattr(obj, field))
+
+        return [phone if name == "masked_phone" else name for name in super().get_list_display(request)]
 
     def has_add_permission(self, request):
         return False
