@@ -4,12 +4,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from city.privacy import mask_phone, phone_for
+from citymgmt.readonly_admin import ReadOnlyAdmin
 
 from . import satisfaction
 from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
 
 
-class MaskedPhoneAdmin(admin.ModelAdmin):
+class MaskedPhoneAdmin(ReadOnlyAdmin):
     """Read-only lists; the number in full only for call-takers and supervisors."""
 
     phone_field = "phone"
@@ -29,15 +30,6 @@ class MaskedPhoneAdmin(admin.ModelAdmin):
             return phone_for(user, getattr(obj, field))
 
         return [phone if name == "masked_phone" else name for name in super().get_list_display(request)]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InboundMessage)
