@@ -180,3 +180,16 @@ def test_photos_labelled_by_stage_on_the_case_page(city, make_case):
     services.record_evidence(case, actor=city.user("calltaker"), note="补充", photo_files=[jpeg()])
     html = client_for(city, "calltaker").get(f"/cases/{case.number}/").content.decode()
     assert "上报照片" in html
+
+
+def test_the_case_page_lists_the_sms_sent_to_the_resident(city, make_case):
+    from hotline.models import OutboundMessage
+
+    case = make_case("reported", reporter_phone="13912345678")
+    OutboundMessage.objects.create(
+        to="+8613912345678", body=f"您反映的问题已受理，案卷号 {case.number}", case=case, purpose="registered"
+    )
+    supervisor = client_for(city, "supervisor").get(f"/cases/{case.number}/").content.decode()
+    assert "短信记录" in supervisor and "已受理" in supervisor and "+8613912345678" in supervisor
+    dispatcher = client_for(city, "dispatcher").get(f"/cases/{case.number}/").content.decode()
+    assert "已受理" in dispatcher and "13912345678" not in dispatcher
