@@ -225,17 +225,15 @@ async function submitReport(event) {
   if (chosen.length > CFG.max_photos) { say(S.too_many_photos, "error"); return; }
   let photos;
   try { photos = await Promise.all(chosen.map(preparePhoto)); } catch (e) { say(e.message, "error"); return; }
-  const fields = {
-    category: data.get("category"),
-    description: data.get("description") || "",
-    address: data.get("address") || "",
-    urgency: data.get("urgency"),
+  const fields = {};
+  for (const [name, value] of data.entries()) if (typeof value === "string") fields[name] = value; // the form's own fields
+  Object.assign(fields, {
     self_resolved: data.get("self_resolved") ? "true" : "false",
     lng: String(position.lng),
     lat: String(position.lat),
     crs: "wgs84",
     reported_at: Clock.now().toISOString(),
-  };
+  });
   // The key is made once, here: every later attempt sends the same one, so the server files it once.
   const report = { key: crypto.randomUUID(), user: Auth.username, fields, photos, made_at: fields.reported_at };
   try {
