@@ -1,0 +1,12 @@
+import pytest
+
+
+@pytest.fixture
+def api_key(city):
+    """A posting client (source label 12345) and its key."""
+    from open311.models import ApiClient
+
+    client = ApiClient(name="12345 平台", source_label="12345", rate_limit_per_minute=1000)
+    key = client.new_key()
+    client.save()
+    return key
