@@ -35,6 +35,7 @@ MAX_ATTEMPTS = 10
 BATCH = 50
 LEASE = timedelta(minutes=5)
 TIMEOUT_S = 10
+ROUNDS = 10
 
 
 @receiver(case_event_written)
@@ -85,12 +86,17 @@ def deliver_due(now=None) -> int:
     )
     heads = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(~Exists(earlier))
     sent = 0
-    for pk in leases.claim_due(heads, now=now, lease=LEASE, batch=BATCH, status=WebhookDelivery.Status.PENDING):
-        delivery = WebhookDelivery.objects.select_related("client").get(pk=pk)
-        try:
-            sent += _send_one(delivery, now)
-        except Exception:
-            logger.exception("webhook %s: failed unexpectedly; retried after the lease", pk)
+    for _round in range(ROUNDS):  # a delivered step lets the case's next one go in the next round
+        sent_now = 0
+        for pk in leases.claim_due(heads, now=now, lease=LEASE, batch=BATCH, status=WebhookDelivery.Status.PENDING):
+            delivery = WebhookDelivery.objects.select_related("client").get(pk=pk)
+            try:
+                sent_now += _send_one(delivery, now)
+            except Exception:
+                logger.exception("webhook %s: failed unexpectedly; retried after the lease", pk)
+        sent += sent_now
+        if not sent_now:
+            break
     return sent
 
 
