@@ -31,6 +31,9 @@ def door(view):
     def wrapped(request, fmt, *args, **kwargs):
         try:
             params = _params(request)
+            values = [v for _key, vs in params.lists() for v in vs] + [*params.keys(), *map(str, kwargs.values())]
+            if any("\x00" in v for v in values):  # PostgreSQL refuses NUL in text: refuse it first
+                raise InvalidData("NUL character in the request")
             georeport.check_jurisdiction(params)
             return view(request, fmt, params, *args, **kwargs)
         except DomainError as exc:

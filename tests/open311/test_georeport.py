@@ -311,3 +311,10 @@ def test_residents_names_and_phones_never_appear_in_any_answer(client, api_key, 
         assert secret not in joined, secret
         for a in answers:
             assert secret.encode() not in a.content
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_nul_anywhere_is_a_400_not_a_database_error(client, api_key, fmt):
+    assert client.get(f"/open311/v2/requests.{fmt}?service_request_id=E1%00").status_code == 400
+    assert client.get(f"/open311/v2/requests/E1%00.{fmt}").status_code == 400
+    assert post(client, fmt, key=api_key, device_id="a\x00").status_code == 400
