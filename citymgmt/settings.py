@@ -212,6 +212,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="620402")
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="12319")
 OPEN311_MEDIA_ALLOW_PRIVATE = env.bool("OPEN311_MEDIA_ALLOW_PRIVATE", default=False)
+# The public report page /report/: reports per minute from one address.
+REPORT_PAGE_PER_ADDRESS_PER_MINUTE = env.int("REPORT_PAGE_PER_ADDRESS_PER_MINUTE", default=5)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")

@@ -91,7 +91,7 @@ def _category_named(code: str) -> Category | None:
     return Category.objects.filter(kind=kind, code=code[1:], active=True).first()
 
 
-def _major_name(category) -> str:
+def major_name(category) -> str:
     from django.utils.translation import get_language
 
     english = (get_language() or "").startswith("en")
@@ -133,7 +133,7 @@ def services_list() -> list[dict]:
             "metadata": True,  # every category takes the urgency attribute
             "type": "realtime",
             "keywords": ",".join(dict.fromkeys(k for k in (initials(c.name), c.name, c.name_en) if k)),
-            "group": _major_name(c),
+            "group": major_name(c),
         }
         for c in Category.objects.filter(active=True).order_by("kind", "code")
     ]
