@@ -318,3 +318,34 @@ def test_nul_anywhere_is_a_400_not_a_database_error(client, api_key, fmt):
     assert client.get(f"/open311/v2/requests.{fmt}?service_request_id=E1%00").status_code == 400
     assert client.get(f"/open311/v2/requests/E1%00.{fmt}").status_code == 400
     assert post(client, fmt, key=api_key, device_id="a\x00").status_code == 400
+
+
+def test_the_client_source_label_shows_and_filters_in_the_query_console(client, api_key, make_case, city, now):
+    number = jsn(post(client, key=api_key))[0]["service_request_id"]
+    other = make_case("reported")
+    client.force_login(city.user("supervisor"))
+    page = client.get("/cases/?source_label=12345").content.decode()
+    assert number in page and other.number not in page
+    assert "Open311 12345" in page
+
+
+def test_admin_shows_a_new_key_once_and_keeps_only_its_hash(client, city):
+    from django.contrib.auth import get_user_model
+
+    from open311.models import ApiClient, hash_key
+
+    get_user_model().objects.create_superuser("root", password="pw")
+    client.login(username="root", password="pw")
+    response = client.post(
+        "/admin/open311/apiclient/add/",
+        {"name": "随手拍", "source_label": "web", "can_post": "on", "can_read": "on", "rate_limit_per_minute": 30,
+         "active": "on", "callback_url": "", "callback_secret": ""},
+        follow=True,
+    )  # fmt: skip
+    shown = [str(m) for m in response.context["messages"] if "API" in str(m)]
+    assert len(shown) == 1
+    key = shown[0].rsplit("：", 1)[-1]
+    stored = ApiClient.objects.get(name="随手拍")
+    assert stored.key_hash == hash_key(key) and key not in stored.key_prefix + stored.key_hash
+    again = client.get(f"/admin/open311/apiclient/{stored.pk}/change/").content.decode()
+    assert key not in again
