@@ -14,13 +14,15 @@ WINDOW_S = 60
 BUILT_IN = "public-report-page"  # the client the public report page files through
 
 
-def client_for_key(key: str | None) -> ApiClient:
+def client_for_key(key: str | None, *, post=False, read=False) -> ApiClient:
     key = (key or "").strip()
     if not key or len(key) > 200:
         raise Forbidden(_("需要有效的 api_key。"))
     client = ApiClient.objects.filter(key_hash=hash_key(key), active=True).first()
     if client is None:
         raise Forbidden(_("需要有效的 api_key。"))
+    if (post and not client.can_post) or (read and not client.can_read):
+        raise Forbidden(_("此接入系统没有这项权限。"))
     return client
 
 

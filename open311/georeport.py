@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from city import gazetteer
 from city.gazetteer import initials
 from city.models import Category
-from citymgmt.errors import InvalidData, NotFound
+from citymgmt.errors import Forbidden, InvalidData, NotFound
 from dispatch import services
 from dispatch.models import Case, CaseEvent, Source, Urgency
 from dispatch.models.cases import FINAL_STATES
@@ -173,9 +173,7 @@ def file_request(client, params, files=(), now=None) -> list[dict]:
     body from the same device within 10 minutes answers the first case and files nothing."""
     now = now or timezone.now()
     if not client.can_post:
-        from citymgmt.errors import Forbidden
-
-        raise Forbidden(_("此接入系统不能上报。"))
+        raise Forbidden(_("此接入系统没有这项权限。"))
     category = _category_named(params.get("service_code", ""))
     if category is None:
         raise InvalidData(_("service_code 缺失或未知。"), fields={"service_code": "unknown"})

@@ -78,11 +78,11 @@ def service_definition(request, fmt, params, code):
 @door
 def requests_(request, fmt, params):
     if request.method == "POST":
-        client = clients.client_for_key(params.get("api_key"))
+        client = clients.client_for_key(params.get("api_key"), post=True)
         media = request.FILES.getlist("media")[:1]
         return render.answer(fmt, "service_requests", georeport.file_request(client, params, media))
-    if params.get("api_key"):
-        clients.client_for_key(params.get("api_key"))  # a wrong key is refused, not ignored
+    if params.get("api_key"):  # reading needs no key; a wrong one, or one without reading, is refused
+        clients.client_for_key(params.get("api_key"), read=True)
     extended = georeport.wants_extensions(params)
     base = _media_base(request)
     records = [georeport.record(c, base, extended) for c in georeport.find_requests(params)]

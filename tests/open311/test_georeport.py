@@ -349,3 +349,15 @@ def test_admin_shows_a_new_key_once_and_keeps_only_its_hash(client, city):
     assert stored.key_hash == hash_key(key) and key not in stored.key_prefix + stored.key_hash
     again = client.get(f"/admin/open311/apiclient/{stored.pk}/change/").content.decode()
     assert key not in again
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_allowed_operations_per_client(client, api_key, now, fmt):
+    from open311.models import ApiClient
+
+    ApiClient.objects.update(can_post=False, can_read=False)
+    assert post(client, fmt, key=api_key).status_code == 403
+    assert client.get(f"{BASE}/requests.{fmt}?api_key={api_key}").status_code == 403
+    assert client.get(f"{BASE}/requests.{fmt}").status_code == 200  # reading needs no key
+    ApiClient.objects.update(active=False, can_post=True)
+    assert post(client, fmt, key=api_key).status_code == 403
