@@ -10,3 +10,10 @@ def api_key(city):
     key = client.new_key()
     client.save()
     return key
+
+
+@pytest.fixture
+def own_cache(settings):
+    """A cache of this test's own: under xdist, another worker's cache.clear() on a shared Redis
+    database would reset a rate-limit count in the middle of the test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "open311"}}

@@ -91,7 +91,7 @@ def test_a_repeated_device_and_body_within_ten_minutes_files_once(client, api_ke
     assert len({first, other, later}) == 3
 
 
-def test_rate_limit_per_client(client, api_key, now):
+def test_rate_limit_per_client(client, api_key, now, own_cache):
     from open311.models import ApiClient
 
     ApiClient.objects.update(rate_limit_per_minute=2)
@@ -361,3 +361,17 @@ def test_allowed_operations_per_client(client, api_key, now, fmt):
     assert client.get(f"{BASE}/requests.{fmt}").status_code == 200  # reading needs no key
     ApiClient.objects.update(active=False, can_post=True)
     assert post(client, fmt, key=api_key).status_code == 403
+
+
+def test_a_list_costs_the_same_queries_for_many_requests(client, api_key, now, django_assert_max_num_queries):
+    from tests.conftest import jpeg
+
+    for i in range(8):
+        response = client.post(f"{BASE}/requests.json", {
+            "api_key": api_key, "service_code": "E0102", "lat": str(LAT), "long": str(LNG),
+            "description": f"第 {i} 处", "media": jpeg(),
+        })  # fmt: skip
+        assert response.status_code == 200
+    with django_assert_max_num_queries(6):
+        records = jsn(client.get(f"{BASE}/requests.json"))
+    assert len(records) == 8 and all(r["media_url"].startswith("http://testserver/media/cases/") for r in records)

@@ -56,7 +56,7 @@ def test_a_resident_files_by_map_click_with_a_photo_and_sees_it_registered(live_
     context.close()
 
 
-def test_report_page_refuses_without_description_and_limits_per_address(client, city, settings):
+def test_report_page_refuses_without_description_and_limits_per_address(client, city, settings, own_cache):
     settings.REPORT_PAGE_PER_ADDRESS_PER_MINUTE = 2
     form = {"service_code": "E0102", "lat": str(LAT), "long": str(LNG), "description": "垃圾"}
     assert client.post("/report/", {**form, "description": " "}).status_code == 400
