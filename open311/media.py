@@ -38,7 +38,7 @@ def queue(case, urls: list[str], now=None) -> None:
 
 
 def _check_host(url: str) -> None:
-    if getattr(settings, "OPEN311_MEDIA_ALLOW_PRIVATE", False):
+    if settings.OPEN311_MEDIA_ALLOW_PRIVATE:
         return
     host = urlsplit(url).hostname or ""
     try:
