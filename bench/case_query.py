@@ -23,8 +23,8 @@ PROBLEMS = ["垃圾桶满溢", "井盖松动", "路灯不亮", "占道经营", "
 SET = {
     "number": "'E0102' || to_char(%(day0)s::date + (g %% 365), 'YYYYMMDD') || lpad(g::text, 7, '0')",
     "category_id": "%(cat)s",
-    "description": "(%(problems)s)[1 + g %% %(np)s] || '，第' || g || '号'",
-    "address": "CASE WHEN g %% 5 = 0 THEN '' ELSE (%(roads)s)[1 + (g / 7) %% %(nr)s] || (g %% 300) || '号' END",
+    "description": "(%(problems)s::text[])[1 + g %% %(np)s] || '，第' || g || '号'",
+    "address": "CASE WHEN g %% 5 = 0 THEN '' ELSE (%(roads)s::text[])[1 + (g / 7) %% %(nr)s] || (g %% 300) || '号' END",
     "reporter_phone": "CASE WHEN g %% 3 = 0 THEN '139' || lpad((g * 7919 %% 100000000)::text, 8, '0') ELSE '' END",
     "reporter_name": "CASE WHEN g %% 3 = 0 THEN '王女士' ELSE '' END",
     "source": "CASE WHEN g %% 3 = 0 THEN 'call_taker' ELSE 'inspector' END",
@@ -87,7 +87,7 @@ def fill(args, category, dept):
         "n": args.cases,
     }  # fmt: skip
     # Column names come from the model and expressions from this file: no outside input in the SQL.
-    sql = f"INSERT INTO dispatch_case ({', '.join(columns)}) SELECT {', '.join(values)} "  # noqa: S608
+    sql = f"INSERT INTO dispatch_case ({', '.join(columns)}) SELECT {', '.join(values)} "
     sql += "FROM generate_series(1, %(n)s) g"
     with connection.cursor() as cur:
         cur.execute(sql, params)
