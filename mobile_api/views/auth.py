@@ -1,6 +1,7 @@
 """Tokens for handsets: log in, see who I am, log out (revoke the token in use)."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -51,7 +52,7 @@ class TokenView(APIView):
         user = authenticate(request, username=username, password=password)
         if user is None:
             login_guard.record_failure(username, address)
-            raise NotAuthenticated("用户名或密码错误。")
+            raise NotAuthenticated(_("用户名或密码错误。"))
         login_guard.record_success(username)
         token, raw = ApiToken.issue(user)
         return Response({"token": raw, "expires_at": token.expires_at, "user": user_info(user)})
