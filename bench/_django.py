@@ -52,8 +52,8 @@ def minimal_city():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from citymgmt import calendar
-    from citymgmt.models import (
+    from city import calendar
+    from city.models import (
         Category,
         Community,
         Department,

@@ -35,9 +35,9 @@ def seed(n: int):
 
     from django.db import connection
 
-    from citymgmt.demo.grid import synthetic_grid_features
-    from citymgmt.importers.grid import import_grid
-    from citymgmt.models import Category, Department
+    from city.demo.grid import synthetic_grid_features
+    from city.importers.grid import import_grid
+    from city.models import Category, Department
 
     import_grid(io.StringIO(json.dumps(synthetic_grid_features(2000))))
     for i in range(12):
@@ -119,7 +119,7 @@ def run(args):
 
     from django.db import connection
 
-    from dispatch.evaluation import indicators, periods
+    from evaluation import indicators, periods
 
     t = time.perf_counter()
     events = seed(args.cases)

@@ -1,4 +1,4 @@
-"""Grid lookup throughput: citymgmt.grid.locate / locate_many against a bare shapely STRtree.
+"""Grid lookup throughput: city.grid.locate / locate_many against a bare shapely STRtree.
 
     python bench/grid_lookup.py [--points N] [--cells N]
 
@@ -34,10 +34,10 @@ import numpy as np
 import shapely
 from django.core.management import call_command
 
-from citymgmt import grid
-from citymgmt.demo.grid import demo_grid_features, synthetic_grid_features
-from citymgmt.importers.grid import import_grid
-from citymgmt.models import Community, District, GridCell, Street
+from city import grid
+from city.demo.grid import demo_grid_features, synthetic_grid_features
+from city.importers.grid import import_grid
+from city.models import Community, District, GridCell, Street
 
 
 def rate(n, seconds):

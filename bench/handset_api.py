@@ -107,7 +107,8 @@ def run(args):
     from django.db import connection
 
     from dispatch.models import Case
-    from mobile_api.models import ApiToken, PositionSample
+    from field.models import PositionSample
+    from mobile_api.models import ApiToken
     from tests.live import Daphne
 
     _category, _dept, users = minimal_city()

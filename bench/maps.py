@@ -41,9 +41,9 @@ def seed(n_cases: int, n_cells: int):
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from citymgmt.demo.grid import synthetic_grid_features
-    from citymgmt.importers.grid import import_grid
-    from citymgmt.models import Category, GridCell, Role
+    from city.demo.grid import synthetic_grid_features
+    from city.importers.grid import import_grid
+    from city.models import Category, GridCell, Role
     from dispatch.models import Case
 
     import_grid(io.StringIO(json.dumps(synthetic_grid_features(n_cells))))

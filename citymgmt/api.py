@@ -9,7 +9,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -63,3 +64,32 @@ def api_exception_handler(exc, context):
         response["WWW-Authenticate"] = "Token"
     response.data = body
     return response
+
+
+# ----------------------------------------------------------------------- the documented error body
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="invalid, not_authenticated, forbidden, not_found, wrong_state, …")
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), help_text="field name → problem")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_WHAT = {
+    400: "invalid input (fields says which)",
+    401: "no valid token or session",
+    403: "the role may not do this",
+    404: "no such thing, or not visible to this user",
+    409: "wrong state, or changed by someone else, or a reused Idempotency-Key",
+    413: "a photo over 10 MB",
+    415: "a file that is not a JPEG, PNG or WebP image",
+    429: "too many attempts",
+}
+
+
+def errors(*statuses: int) -> dict:
+    return {s: OpenApiResponse(ErrorSerializer, description=_WHAT[s]) for s in statuses}

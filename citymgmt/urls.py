@@ -12,8 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/evaluation/", include("dispatch.evaluation.api_urls")),
-    path("evaluation/", include("dispatch.evaluation.urls")),
+    path("api/v1/evaluation/", include("evaluation.api_urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("hotline/", include("hotline.urls")),
     path("maps/", include("maps.urls")),
     path("", include("mobile_api.urls")),  # /api/v1/…, /api/schema/, /api/docs/, /m/

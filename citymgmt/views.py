@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from .models import Role
-from .roles import roles_of
+from city.models import Role
+from city.roles import roles_of
+
+from .navigation import menu_for
 
 # Where each role works; someone with several roles picks from the home page.
 LANDING = {
@@ -18,10 +20,9 @@ LANDING = {
 @login_required
 def home(request):
     """Each role lands on its own page; a person with several roles (or none yet) gets a list."""
-    from dispatch.views import nav_for
-
     roles = roles_of(request.user)
     landings = {LANDING[r] for r in roles if r in LANDING}
     if len(landings) == 1 and len(roles) == 1:
         return redirect(*landings.pop())
-    return render(request, "home.html", {"roles": sorted(roles), "consoles": nav_for(request.user)})
+    labels = sorted(str(Role(r).label) for r in roles)
+    return render(request, "home.html", {"roles": labels, "pages": menu_for(request.user)})

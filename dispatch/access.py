@@ -6,8 +6,8 @@ to and those in their responsibility grids; department staff see their departmen
 
 from django.db.models import Q
 
-from citymgmt.models import Role
-from citymgmt.roles import department_of, roles_of
+from city.models import Role
+from city.roles import department_of, roles_of
 
 from .models import Case
 

@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, EvaluationSettings, PublishedReport
+from citymgmt.readonly_admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .models import Case, CaseEvent
 
 
 class CaseEventInline(admin.TabularInline):
@@ -43,16 +34,3 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "kind"]
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
-
-
-@admin.register(EvaluationSettings)
-class EvaluationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "department_weights", "updated_at")
-
-    def has_add_permission(self, request):
-        return not EvaluationSettings.objects.exists()  # one row: the settings in force
-
-
-@admin.register(PublishedReport)
-class PublishedReportAdmin(ReadOnlyAdmin):
-    list_display = ("month", "published_at", "published_by")

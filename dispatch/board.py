@@ -2,9 +2,10 @@
 page loads a snapshot, then applies live events from the log id the snapshot was taken at."""
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
-from citymgmt.models import Role
-from citymgmt.roles import department_of, roles_of
+from city.models import Role
+from city.roles import department_of, roles_of
 
 from . import live
 from .broadcast import case_summary
@@ -25,6 +26,10 @@ CONSOLE_ROLES = {
 }
 SNAPSHOT_LIMIT = 2000
 SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
+
+
+def console_titles() -> dict:
+    return {"supervision": _("监督受理"), "dispatch": _("指挥派遣"), "department": _("专业部门")}
 
 
 def may_open(user, console: str) -> bool:

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from citymgmt.models import Role
-from citymgmt.roles import department_of, roles_of
+from city.models import Role
+from city.roles import department_of, roles_of
 
 from . import live
 from .broadcast import BOARD_GROUP, dept_group

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 
-from citymgmt import calendar
-from citymgmt.models import TimeLimit
+from city import calendar
+from city.models import TimeLimit
 
 from .models.cases import Light
 

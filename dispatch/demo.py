@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from citymgmt.models import Category, Department, GridCell, Role
+from city.models import Category, Department, GridCell, Role
 
 from . import services
 from .models import Case, Source, State

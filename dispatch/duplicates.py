@@ -3,17 +3,10 @@
 import math
 from datetime import timedelta
 
+from city.coords import distance_m
+
 from .models import Case, PossibleDuplicate
 from .models.cases import OPEN_STATES, State
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def distance_m(lng1, lat1, lng2, lat2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def find_candidates(case) -> list[tuple[Case, float]]:

@@ -5,8 +5,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from citymgmt import gazetteer
-from citymgmt.models import Category
+from city import gazetteer
+from city.models import Category
 
 from .models import Urgency
 

@@ -16,11 +16,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citymgmt import coords, grid
-from citymgmt.autoassign import suggest_department_for_case
+from city import coords, grid
+from city.autoassign import suggest_department_for_case
+from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
+from city.roles import department_of, roles_of
 from citymgmt.errors import Conflict, Forbidden, InvalidData, NotFound, WrongState
-from citymgmt.models import Category, Department, GridCell, ResponsibilityGrid, Role
-from citymgmt.roles import department_of, roles_of
 
 from . import broadcast, deadlines, duplicates, photos
 from .models import Case, CaseEvent, CaseEventAudience, Light, Source, State, Urgency

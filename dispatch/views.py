@@ -2,7 +2,6 @@
 form. Pages are templates with small JavaScript; every action goes through the API's action
 endpoint (dispatch.services.act), so a console never changes a case by itself."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,17 +11,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from citymgmt import gazetteer, grid
+from city import gazetteer, grid
+from city.basemap import map_config
+from city.models import Category, Department, Role, Street
+from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
-from citymgmt.models import Category, Department, Role, Street
-from citymgmt.roles import department_of, has_role
-from maps.feeds import city_extent
 
 from . import board, services
 from .access import visible_cases
+from .board import console_titles
 from .forms import IntakeForm
-from .models import PossibleDuplicate, Source, State
-from .workflow import TRANSITIONS
+from .labels import js_labels
+from .models import PossibleDuplicate, Source
 
 CONSOLE_TEMPLATES = {
     "supervision": "dispatch/console.html",
@@ -36,24 +36,6 @@ def _require(request, console):
         raise Http404
     if not board.may_open(request.user, console):
         raise PermissionDenied
-
-
-def js_labels() -> dict:
-    """Names the page's JavaScript shows, in the request's language."""
-    return {
-        "states": {s.value: str(s.label) for s in State},
-        "sources": {s.value: str(s.label) for s in Source},
-        "actions": {a: str(t.label) for a, t in TRANSITIONS.items()}
-        | {"evidence": str(_("补充材料")), "warn": str(_("警示灯变化"))},
-    }
-
-
-def console_titles() -> dict:
-    return {"supervision": _("监督受理"), "dispatch": _("指挥派遣"), "department": _("专业部门")}
-
-
-def nav_for(user) -> list[tuple[str, str]]:
-    return [(name, title) for name, title in console_titles().items() if board.may_open(user, name)]
 
 
 @login_required
@@ -83,22 +65,12 @@ def console(request, name):
         "console": name,
         "title": title,
         "config": config,
-        "nav": nav_for(request.user),
         "sources": Source.choices,
         "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
         "streets": Street.objects.order_by("code"),
         "department": department,
     }
     return render(request, CONSOLE_TEMPLATES[name], context)
-
-
-def map_config() -> dict:
-    return {
-        "tiles": settings.MAP_TILES_URL,
-        "attribution": settings.MAP_TILES_ATTRIBUTION,
-        "extent": city_extent(),
-        "grid_url": reverse("maps:grid-geojson"),
-    }
 
 
 def _strings() -> dict:

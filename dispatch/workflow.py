@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from citymgmt.models import Role
+from city.models import Role
 
 from .models.cases import OPEN_STATES, State
 

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from citymgmt.privacy import phone_for
+from city.privacy import phone_for
 
 from . import satisfaction
 from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall

@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 
-from citymgmt.privacy import mask_phone
+from city.privacy import mask_phone
 
 logger = logging.getLogger("hotline.sms")
 

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from citymgmt.privacy import mask_phone
+from city.privacy import mask_phone
 from dispatch.duplicates import reporters_to_tell
 from dispatch.models import State
 from dispatch.models.cases import PUBLIC_SOURCES

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from citymgmt import gazetteer
-from citymgmt.models import Category
-from citymgmt.privacy import mask_phone
+from city import gazetteer
+from city.models import Category
+from city.privacy import mask_phone
 from dispatch import services
 from dispatch.models import Case, Source
 from dispatch.workflow import HOTLINE

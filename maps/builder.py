@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from folium import plugins
 
+from city.grid import city_extent
+
 from .assets import use_local_assets
-from .feeds import city_extent
 
 STATE_LAYERS = [
     ("intake", gettext_lazy("待受理 / 核实中"), ["reported", "verifying"]),

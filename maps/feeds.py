@@ -8,19 +8,18 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Max, Min
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from citymgmt import grid
+from city import grid
+from city.models import GridCell
+from city.roles import roles_of
 from citymgmt.errors import DomainError, Forbidden, InvalidData, error_body
-from citymgmt.models import GridCell
-from citymgmt.roles import roles_of
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
-from mobile_api import positions
+from field import positions
 
 from . import queries
 
@@ -68,16 +67,6 @@ def _int(request, name, default):
         return int(request.GET.get(name, default))
     except ValueError as exc:
         raise InvalidData(fields={name: "invalid"}) from exc
-
-
-def city_extent() -> dict | None:
-    """The grid's bounding box and centre, for fitting a map to the city."""
-    b = GridCell.objects.aggregate(
-        min_lng=Min("min_lng"), min_lat=Min("min_lat"), max_lng=Max("max_lng"), max_lat=Max("max_lat")
-    )
-    if b["min_lng"] is None:
-        return None
-    return {**b, "center": [(b["min_lat"] + b["max_lat"]) / 2, (b["min_lng"] + b["max_lng"]) / 2]}
 
 
 def _dumps(data) -> str:

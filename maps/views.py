@@ -6,13 +6,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from city.models import Category, Department, Street
+from city.roles import roles_of
 from citymgmt.errors import InvalidData
-from citymgmt.models import Category, Department, Street
-from citymgmt.roles import roles_of
 from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
+from dispatch.labels import js_labels
 from dispatch.models import State
-from dispatch.views import js_labels
 
 from . import builder, queries
 

@@ -9,8 +9,8 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
-from citymgmt.models import Role
-from citymgmt.roles import department_of, roles_of
+from city.models import Role
+from city.roles import department_of, roles_of
 from dispatch.broadcast import dept_group, user_group
 from dispatch.consumers import EventStreamConsumer
 

@@ -1,24 +1,10 @@
-"""Shared pieces of the OpenAPI description: every error answer has the same documented body."""
+"""Shared pieces of the handset API's OpenAPI description (the error answers are `citymgmt.api.errors`)."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 
-from .serializers import ErrorSerializer
+from citymgmt.api import errors
 
-_WHAT = {
-    400: "invalid input (fields says which)",
-    401: "no valid token or session",
-    403: "the role may not do this",
-    404: "no such thing, or not visible to this user",
-    409: "wrong state, or changed by someone else, or a reused Idempotency-Key",
-    413: "a photo over 10 MB",
-    415: "a file that is not a JPEG, PNG or WebP image",
-    429: "too many attempts",
-}
-
-
-def errors(*statuses: int) -> dict:
-    return {s: OpenApiResponse(ErrorSerializer, description=_WHAT[s]) for s in statuses}
-
+__all__ = ["IDEMPOTENCY_KEY", "errors"]
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

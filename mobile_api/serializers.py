@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from citymgmt.privacy import phone_for
+from city.privacy import phone_for
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
 from dispatch.services import MAX_POSTPONE_HOURS, available_actions, cell_inspector
@@ -18,19 +18,6 @@ class OptionalBoolean(serializers.BooleanField):
     """A boolean that is absent when a multipart form leaves it out (DRF would read False)."""
 
     default_empty_html = empty
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid, not_authenticated, forbidden, not_found, wrong_state, …")
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.CharField(), help_text="field name → problem")
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
 
 
 # --------------------------------------------------------------------------- auth

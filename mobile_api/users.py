@@ -1,7 +1,7 @@
 """The `user` object handsets get at login and from /me."""
 
-from citymgmt.models import GridCell
-from citymgmt.roles import department_of, roles_of
+from city.models import GridCell
+from city.roles import department_of, roles_of
 
 
 def user_info(user) -> dict:

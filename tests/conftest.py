@@ -46,7 +46,7 @@ def _fresh_reference_caches():
     (Tests with Redis use a database of their own, 15 in CI, since clearing the cache flushes it.)"""
     from django.core.cache import cache
 
-    from citymgmt import calendar, grid
+    from city import calendar, grid
 
     cache.clear()
     calendar.invalidate()
@@ -69,8 +69,8 @@ class City:
 
 @pytest.fixture
 def city(db):
-    from citymgmt import calendar, grid
-    from citymgmt.models import (
+    from city import calendar, grid
+    from city.models import (
         Category,
         Community,
         Department,
@@ -207,7 +207,7 @@ def make_case(city):
             services.act(case.number, "merge", city.user("supervisor"), params={"master": master.number}, now=now)
         elif state == "handled":
             # With nobody responsible for the cell, a handled case waits for a manual send_check.
-            from citymgmt.models import ResponsibilityGrid
+            from city.models import ResponsibilityGrid
 
             run_path(case.number, PATHS["dispatched"], now)
             for rgrid in ResponsibilityGrid.objects.all():

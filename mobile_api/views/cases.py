@@ -14,9 +14,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from city.models import Role
+from city.roles import roles_of
 from citymgmt.errors import InvalidData, NotFound, TooLarge
-from citymgmt.models import Role
-from citymgmt.roles import roles_of
 from dispatch import services
 from dispatch.access import own_cases, visible_cases
 from dispatch.models import CasePhoto, Source

@@ -8,12 +8,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citymgmt import coords
+from city import coords
+from city.models import Role
+from city.roles import has_role
 from citymgmt.errors import Forbidden, InvalidData
-from citymgmt.models import Role
-from citymgmt.roles import has_role
+from field import positions
 
-from .. import positions
 from ..schema import errors
 from ..serializers import PositionBatchSerializer, PositionsAcceptedSerializer
 

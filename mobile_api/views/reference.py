@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citymgmt import coords, grid
+from city import coords, grid
+from city.models import Category, TimeLimit
 from citymgmt.errors import NotFound
-from citymgmt.models import Category, TimeLimit
 
 from ..schema import errors
 from ..serializers import CategorySerializer, CategoryTreeSerializer, LocateQuerySerializer, LocationSerializer

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from citymgmt.models import Place
+from city.models import Place
 from dispatch.models import Case
 from tests.conftest import LAT, LNG, T0
 

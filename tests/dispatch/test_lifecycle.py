@@ -111,7 +111,7 @@ def test_every_event_keeps_the_clock_in_force_for_evaluation(city, make_case):
     ended (and whether it was met) and the due time of the stage it started."""
     from datetime import datetime, timedelta
 
-    from citymgmt import calendar
+    from city import calendar
 
     case = make_case("dispatched")  # at T0, Tuesday 09:00; handle limit: 4 working hours
     dispatch = CaseEvent.objects.filter(case=case, action="dispatch").get()

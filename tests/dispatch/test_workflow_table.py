@@ -3,8 +3,8 @@ table says or is refused with the right error. No hand-picked subset."""
 
 import pytest
 
+from city.models import Role
 from citymgmt.errors import Forbidden, WrongState
-from citymgmt.models import Role
 from dispatch import services
 from dispatch.models import CaseEvent, State
 from dispatch.workflow import ACTIONS, HOTLINE, OPEN311, SYSTEM, TRANSITIONS

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from dispatch import services
-from dispatch.evaluation.indicators import Period, area_table, department_table, inspector_table, staff_table
+from evaluation.indicators import Period, area_table, department_table, inspector_table, staff_table
 from tests.conftest import SHANGHAI, T0, jpeg
 
 DAY = Period(
@@ -110,7 +110,7 @@ def test_inspector_and_staff_figures(story):
 
 
 def test_weights_and_bands_come_from_the_settings_an_admin_edits(story):
-    from dispatch.models import EvaluationSettings
+    from evaluation.models import EvaluationSettings
 
     EvaluationSettings.objects.create(
         department_weights={"volume": 0, "closure": 0, "on_time_handling": 100, "no_rework": 0}

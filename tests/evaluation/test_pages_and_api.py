@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from dispatch.models import PublishedReport
+from evaluation.models import PublishedReport
 from mobile_api.models import ApiToken
 
 
@@ -120,7 +120,7 @@ def test_exports_csv_and_xlsx(city, today_cases):
 
 
 def test_publishing_a_month_keeps_its_figures_and_settings(city, make_case):
-    from dispatch.models import EvaluationSettings
+    from evaluation.models import EvaluationSettings
     from tests.conftest import T0
 
     make_case("closed", now=T0)

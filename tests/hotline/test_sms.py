@@ -69,7 +69,7 @@ def test_a_repeated_message_sid_gets_the_same_reply_and_files_nothing(city):
 
 
 def test_a_place_named_in_the_text_puts_the_case_on_the_map(city):
-    from citymgmt.models import Place
+    from city.models import Place
     from tests.conftest import LAT, LNG
 
     Place.objects.create(name="金鱼公园", kind="landmark", lng=LNG, lat=LAT)

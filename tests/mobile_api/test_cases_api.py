@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from citymgmt.coords import wgs84_to_gcj02
+from city.coords import wgs84_to_gcj02
 from dispatch.models import Case, CaseEvent, CasePhoto
 from dispatch.photos import MAX_PHOTO_BYTES
 from tests.conftest import LAT, LNG, jpeg

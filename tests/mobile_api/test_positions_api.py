@@ -11,9 +11,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from citymgmt.coords import wgs84_to_gcj02
-from mobile_api import positions
-from mobile_api.models import PositionSample
+from city.coords import wgs84_to_gcj02
+from field import positions
+from field.models import PositionSample
 from tests.conftest import LAT, LNG
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from citymgmt.coords import wgs84_to_gcj02
-from citymgmt.models import Category, TimeLimit
+from city.coords import wgs84_to_gcj02
+from city.models import Category, TimeLimit
 from tests.conftest import CELL_W, LAT, LNG
 
 

@@ -1,0 +1,90 @@
+"""The demo city: what it builds, and that a second run changes nothing."""
+
+import itertools
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from city import grid
+from city.models import Category, Department, GridCell, Place, ResponsibilityGrid, Street
+
+
+def snapshot():
+    """Every row of every reference-data and auth table, as values."""
+    out = {}
+    for model in [*apps.get_app_config("city").get_models(), get_user_model()]:
+        out[model._meta.label] = sorted(map(repr, model.objects.values_list()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", "--password", "pw-demo-12319", "--cases", "80")
+        yield
+        # Module-scoped data lives outside the per-test transactions: clean up after ourselves.
+        call_command("flush", "--noinput")
+
+
+@pytest.mark.django_db
+def test_demo_city_content(seeded):
+    assert GridCell.objects.count() >= 2000
+    assert list(Street.objects.values_list("name", flat=True)) == [
+        "人民路街道", "公园路街道", "四龙路街道", "工农路街道", "纺织路街道",
+    ]  # fmt: skip
+    assert all(
+        code.startswith("620402") and len(code) == 14 for code in GridCell.objects.values_list("code", flat=True)
+    )
+    assert Department.objects.count() == 12
+    assert Category.objects.filter(kind="component").count() >= 60
+    assert Category.objects.filter(kind="event").count() >= 50
+    assert Place.objects.count() >= 20
+    assert ResponsibilityGrid.objects.filter(inspectors__isnull=False).distinct().count() == 25
+    User = get_user_model()
+    names = set(User.objects.values_list("username", flat=True))
+    expected = {f"inspector{i:02d}" for i in range(1, 21)} | {"calltaker01", "supervisor01", "dispatcher01"}
+    expected |= {"leader01", "admin", "dept-huanwei-01", "dept-paishui-01"}
+    assert expected <= names
+    assert User.objects.get(username="dispatcher01").check_password("pw-demo-12319")
+    assert User.objects.get(username="admin").is_superuser
+    # Every gazetteer place lies in the demo grid.
+    for place in Place.objects.all():
+        assert grid.locate(place.lng, place.lat) is not None, place.name
+
+
+@pytest.mark.django_db
+def test_seed_again_changes_nothing(seeded):
+    before = snapshot()
+    call_command("seed_demo", "--password", "a-different-password")
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_demo_history_is_made_by_the_workflow(seeded):
+    from dispatch.models import Case, CaseEvent
+
+    cases = list(Case.objects.all())
+    assert len(cases) == 80
+    states = {c.state for c in cases}
+    assert {"reported", "registered", "dispatched", "closed", "rejected"} <= states, states
+    spread = [c.reported_at for c in cases]
+    assert (max(spread) - min(spread)).days >= 30  # spread over the last 90 days
+    for case in cases:
+        transitions = CaseEvent.objects.filter(case=case).exclude(kind="case.warning").order_by("id")
+        chain = list(transitions.values_list("from_state", "to_state"))
+        assert chain[0] == ("", "reported")
+        # Each event starts where the previous one ended, and the last one left the case as it is.
+        assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(chain)), case.number
+        assert chain[-1][1] == case.state, case.number
+
+
+@pytest.mark.django_db
+def test_seed_cases_again_creates_nothing(seeded):
+    from dispatch.demo import seed_cases
+    from dispatch.models import Case, CaseEvent
+
+    before = (Case.objects.count(), CaseEvent.objects.count())
+    assert seed_cases(80) == 0
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
