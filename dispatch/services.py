@@ -306,6 +306,12 @@ def get_case(number: str) -> Case:
         raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
 
 
+def _locked_case(**lookup) -> Case | None:
+    """The case, row-locked until the transaction ends, with what its event summary needs: the lock
+    serialises concurrent changes to one case, so the second sees the first's result."""
+    return Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(**lookup).first()
+
+
 def act(
     case: Case | str,
     action: str,
@@ -328,11 +334,9 @@ def act(
     number = case.number if isinstance(case, Case) else case
     checked_photos = photos.check_photos(photo_files)
     with transaction.atomic():
-        # The row lock serialises concurrent actions on one case: the second sees the first's result.
-        try:
-            case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).get(number=number)
-        except Case.DoesNotExist as exc:
-            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
+        case = _locked_case(number=number)
+        if case is None:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
         if expected_version is not None and case.version != expected_version:
             raise Conflict(current_version=case.version, state=case.state)
         if case.state not in transition.sources:
@@ -646,9 +650,7 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
     checked_photos = photos.check_photos(photo_files)
     number = case.number if isinstance(case, Case) else case
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(number=number).first()
-        )
+        case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
         data = dict(data or {})
@@ -676,7 +678,7 @@ def record_light_change(case_id: int, now: datetime | None = None) -> CaseEvent 
     """Re-read a case's light at `now`; if it changed, store it and log one `case.warning` event."""
     now = now or timezone.now()
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(pk=case_id).first()
+        case = _locked_case(pk=case_id)
         if case is None or case.state not in STAGE_OF_STATE or case.due_at is None:
             return None
         light = deadlines.light_at(case, now)

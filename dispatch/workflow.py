@@ -1,4 +1,4 @@
-"""The workflow: every case state change of domain.md §1 as data, in one table.
+"""The workflow: every case state change (the README's state table) as data, in one table.
 
 `dispatch.services.act` is the only code that applies it. Each transition names the states it
 leaves from, where it goes, which roles may take it, which extra rule the actor must meet, what
