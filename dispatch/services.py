@@ -35,6 +35,7 @@ from .workflow import (
     SYSTEM,
     TRANSITIONS,
     allowed_actions,
+    check_params,
 )
 
 logger = logging.getLogger("dispatch.actions")
@@ -43,7 +44,6 @@ logger = logging.getLogger("dispatch.actions")
 _EVENT_LOCK_KEY = 0x63697479  # "city"
 # What an event's case summary reads: loaded with the case, not one query each.
 SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
-MAX_POSTPONE_HOURS = 720
 
 
 # --------------------------------------------------------------------------- who acts
@@ -419,28 +419,25 @@ def _enter_state(case, from_state, now) -> None:
 
 
 def _check_params(transition, params, checked_photos) -> None:
-    missing = {}
-    for name in transition.requires:
-        value = params.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            missing[name] = "required"
-    for name, allowed in transition.choices.items():
-        if name in params and params[name] not in allowed and name not in missing:
-            missing[name] = "invalid"
-    if transition.needs_photos and not checked_photos:
-        missing["photos"] = "required"
-    if missing:
-        raise InvalidData(_("缺少或无效的字段：%(f)s") % {"f": ", ".join(sorted(missing))}, fields=missing)
-
-
-def _bool(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if str(value).strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise InvalidData(fields={"approve": "invalid"})
+    """The transition's declared fields and photos (workflow.check_params) decide; one message."""
+    problems = check_params(transition, params, len(checked_photos))
+    if not problems:
+        return
+    name, problem = next(iter(problems.items()))
+    field = transition.field(name)
+    if len(problems) == 1 and problem == "out_of_range" and field is not None:
+        message = _("“%(label)s”须在 %(min)s 到 %(max)s 之间。") % {
+            "label": field.label,
+            "min": f"{field.min:g}",
+            "max": f"{field.max:g}",
+        }
+    elif len(problems) == 1 and name == "photos" and problem == "required":
+        message = _("此操作须上传照片。")
+    elif len(problems) == 1 and name == "photos" and problem == "not_accepted":
+        message = _("此操作不接受照片。")
+    else:
+        message = _("缺少或无效的字段：%(f)s") % {"f": ", ".join(sorted(problems))}
+    raise InvalidData(message, fields=problems)
 
 
 def _inspector(value):
@@ -547,12 +544,7 @@ def _apply_return(case, params, actor, now):
 
 
 def _apply_request_postpone(case, params, actor, now):
-    try:
-        hours = int(params["hours"])
-    except (TypeError, ValueError) as exc:
-        raise InvalidData(fields={"hours": "invalid"}) from exc
-    if not 1 <= hours <= MAX_POSTPONE_HOURS:
-        raise InvalidData(_("延期小时数须在 1 到 720 之间。"), fields={"hours": "out_of_range"})
+    hours = params["hours"]  # a whole number within the table's limits (check_params)
     if case.pending_request:
         raise Conflict(_("已有待审批的申请。"), fields={"pending_request": case.pending_request})
     case.pending_request, case.pending_hours, case.pending_reason = "postpone", hours, params["reason"]
@@ -562,7 +554,7 @@ def _apply_request_postpone(case, params, actor, now):
 def _apply_decide_postpone(case, params, actor, now):
     if case.pending_request != "postpone":
         raise Conflict(_("没有待审批的延期申请。"), fields={"pending_request": "none"})
-    approve = _bool(params["approve"])
+    approve = params["approve"]  # a boolean (check_params)
     hours = case.pending_hours
     if approve:
         deadlines.extend(case, hours, now)
@@ -581,7 +573,6 @@ def _apply_request_suspend(case, params, actor, now):
 def _apply_decide_suspend(case, params, actor, now):
     if case.pending_request != "suspend":
         raise Conflict(_("没有待审批的挂账申请。"), fields={"pending_request": "none"})
-    params["approve"] = _bool(params["approve"])
     case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
     return params.get("note", ""), {"approve": params["approve"]}, []
 

@@ -12,7 +12,7 @@ def fill_scope(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0003_evaluation_moved_out"),
+        ("dispatch", "0004_search_indexes"),
     ]
 
     operations = [
