@@ -118,9 +118,12 @@ class Case(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("主案卷")
     )
     self_resolved = models.BooleanField(_("自处理"), default=False)
-    # Idempotency: (source, client_key) is unique; the hash tells a true retry from a reused key.
+    # Idempotency: a key belongs to whoever sent it: (client_key_scope, client_key) is unique, the
+    # scope being the reporting user ("user:<id>") or, for reports with no user, the channel
+    # ("channel:sms"). The hash tells a true retry from a reused key.
     # NULL, not "": reports without a key must not collide in the unique constraint.
     client_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    client_key_scope = models.CharField(max_length=40, blank=True)
     client_key_hash = models.CharField(max_length=64, blank=True)
     reported_at = models.DateTimeField(_("上报时间"))
     created_at = models.DateTimeField(_("受理时间"), auto_now_add=True)
@@ -134,9 +137,9 @@ class Case(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "client_key"],
+                fields=["client_key_scope", "client_key"],
                 condition=models.Q(client_key__isnull=False),
-                name="unique_client_key_per_source",
+                name="unique_client_key_per_sender",
             )
         ]
         indexes = [

@@ -202,6 +202,21 @@ def test_the_same_key_with_a_different_photo_is_409(api, city):
     assert r.status_code == 409
 
 
+def test_an_idempotency_key_belongs_to_the_inspector_who_sent_it(api, city):
+    """Issue 13 point 4: two inspectors whose handsets make up the same key for the same report
+    each get a case of their own; neither is handed the other's."""
+    first = report(api("inspector1"), key="k-shared")
+    second = report(api("inspector2"), key="k-shared")
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert first.json()["number"] != second.json()["number"]
+    by_number = {c.number: c.reporter.username for c in Case.objects.select_related("reporter")}
+    assert by_number == {first.json()["number"]: "inspector1", second.json()["number"]: "inspector2"}
+    # Each one's retry still finds their own case.
+    again = report(api("inspector2"), key="k-shared")
+    assert (again.status_code, again.json()["number"]) == (200, second.json()["number"])
+    assert Case.objects.count() == 2
+
+
 def test_different_keys_file_different_cases(api, city):
     client = api("inspector1")
     report(client, key="a")
