@@ -139,6 +139,8 @@ AUTHENTICATION_BACKENDS = [
     "citymgmt.login_guard.GuardBackend",  # an AxesStandaloneBackend: first, before any password check
     "citymgmt.login_guard.PasswordBackend",  # Django's ModelBackend; a right password clears the count
 ]
+AXES_ENABLED = True
+AXES_LOCK_OUT_AT_FAILURE = True
 AXES_HANDLER = "citymgmt.login_guard.GuardHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # failed logins per username + address …
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))  # … within / locked for this
