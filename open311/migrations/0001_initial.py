@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('dispatch', '0004_case_source_label'),
+        ('dispatch', '0006_case_source_label'),
     ]
 
     operations = [

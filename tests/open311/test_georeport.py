@@ -334,8 +334,7 @@ def test_admin_shows_a_new_key_once_and_keeps_only_its_hash(client, city):
 
     from open311.models import ApiClient, hash_key
 
-    get_user_model().objects.create_superuser("root", password="pw")
-    client.login(username="root", password="pw")
+    client.force_login(get_user_model().objects.create_superuser("root", password="pw"))
     response = client.post(
         "/admin/open311/apiclient/add/",
         {"name": "随手拍", "source_label": "web", "can_post": "on", "can_read": "on", "rate_limit_per_minute": 30,
