@@ -54,6 +54,7 @@
   }
 
   const departmentName = (code) => (code ? config.department_names[code] || code : "");
+  const holder = (c) => (DISPATCH.sources.includes(c.state) ? "" : departmentName(c.department));
   const caseUrl = (number) => config.case_url.replace("NUMBER", encodeURIComponent(number));
   // Sortable columns: [heading, sort value, cell]. A click on a heading sorts by it; again, the other way.
   const COLUMNS = [
@@ -61,7 +62,8 @@
       el("a", { href: caseUrl(c.number), title: T.open_case, onclick: (e) => e.stopPropagation() }, c.number)]],
     ["category_name", T.category, (c) => c.category, (c) => [c.category_name], (c) => c.category + " " + c.category_name],
     ["state_name", T.state, (c) => L.states[c.state] || c.state, (c) => [L.states[c.state] || c.state]],
-    ["department_name", T.department, (c) => departmentName(c.department), (c) => [departmentName(c.department)]],
+    // A case waiting for dispatch has no holder (after a return the department is only the one that returned it).
+    ["department_name", T.department, (c) => holder(c), (c) => [holder(c)]],
     ["time_left", T.time_left, (c) => (c.time_left ? c.time_left.seconds : Infinity),
       (c) => [c.time_left ? el("span", { class: c.time_left.overdue ? "overdue" : "" }, c.time_left.text) : "—"]],
     ["place", T.place, (c) => c.place || "", (c) => [c.place || ""],
@@ -99,7 +101,7 @@
     const flags = el("td", { class: "flags" });
     if (c.urgency === "urgent") flags.append(el("span", { class: "tag urgent" }, T.urgent));
     const waitsForDispatch = DISPATCH.sources.includes(c.state);
-    if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned" }, T.returned));
+    if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned", title: T.returned + " " + departmentName(c.department) }, T.returned));
     if (c.pending_request) flags.append(el("span", { class: "tag" }, T["pending_" + c.pending_request]));
     if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) flags.append(quickDispatch(c));
     tr.append(flags);
@@ -276,15 +278,16 @@
     status.className = kind;
   }
 
-  // What happened to the case since this page last saw it, in words (after a 409).
-  async function sayWhatChanged(number, data) {
+  // What happened to the case since this page last saw it, in words (after a 409). A stale version
+  // reads "changed by someone else"; another refusal in the case's state keeps the server's words.
+  async function sayWhatChanged(number, error) {
+    const lead = error && error.current_version === undefined && error.message ? error.message : T.changed;
     const r = await fetch(`/api/v1/cases/${encodeURIComponent(number)}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    const message = data.error && data.error.message ? data.error.message : "";
-    if (!r.ok) { say(T.changed + " " + message, "error"); return; }
+    if (!r.ok) { say(lead, "error"); return; }
     const c = await r.json();
     const last = c.timeline[c.timeline.length - 1];
     const what = last ? `${fmt(last.at)} ${last.actor || last.actor_role || ""} ${L.actions[last.action] || last.action}` : "";
-    say(`${T.changed} ${what} · ${T.now_state} ${L.states[c.state] || c.state}`, "error");
+    say(`${lead} ${what} · ${T.now_state} ${L.states[c.state] || c.state}`, "error");
     if (openNumber === number) openCase(number);
   }
 
@@ -299,10 +302,10 @@
     const r = await fetch(`/api/v1/cases/${encodeURIComponent(number)}/actions/${action}`, {
       method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" },
     }).catch(() => null);
-    if (!r) { say(T.changed, "error"); return null; }
+    if (!r) { say(T.no_answer, "error"); return null; }
     const data = await r.json().catch(() => ({}));
-    if (r.status === 409 && data.error && data.error.fields && "current_version" in data.error.fields) {
-      await sayWhatChanged(number, data);
+    if (r.status === 409) {
+      await sayWhatChanged(number, data.error);
       return null;
     }
     if (!r.ok) {
