@@ -160,8 +160,9 @@
     }
   }
 
-  // Time left is counted on the server (working time follows the city's calendar): the figures are
-  // fetched once a minute, and soon after any event.
+  // Time left is counted on the server (working time follows the city's calendar): an event brings
+  // the case's figure as of the event, and the whole list's figures are fetched once a minute (not
+  // after every event: with hundreds of boards open that would recount every list per event).
   async function refreshClock() {
     const r = await fetch(config.clock_url, { credentials: "same-origin" }).catch(() => null);
     if (!r || !r.ok) return;
@@ -180,7 +181,6 @@
     countsTimer = setTimeout(async () => {
       const r = await fetch(config.counts_url, { credentials: "same-origin" });
       if (r.ok) renderCounts(await r.json());
-      refreshClock();
     }, 800);
   }
 
