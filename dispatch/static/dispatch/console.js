@@ -319,15 +319,19 @@
     return data;
   }
 
+  let openTicket = 0;
   async function openCase(number) {
     openNumber = number;
+    const ticket = ++openTicket;
     const [r, d, x] = await Promise.all([
       fetch(`/api/v1/cases/${encodeURIComponent(number)}`, { credentials: "same-origin", headers: { Accept: "application/json" } }),
       fetch(`/console/cases/${encodeURIComponent(number)}/duplicates`, { credentials: "same-origin" }),
       fetch(`/console/cases/${encodeURIComponent(number)}/decision`, { credentials: "same-origin" }),
     ]);
-    if (!r.ok) return;
-    showCase(await r.json(), d.ok ? (await d.json()).duplicates : [], x.ok ? await x.json() : null);
+    const [c, dups, facts] = [r.ok ? await r.json() : null, d.ok ? (await d.json()).duplicates : [], x.ok ? await x.json() : null];
+    // Another case was opened meanwhile, or a later look at this one was asked for: show only the last.
+    if (!c || ticket !== openTicket) return;
+    showCase(c, dups, facts);
   }
 
   // Returns (who sent it back, why), the suggestion, and a pending request as it would be approved.
