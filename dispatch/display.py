@@ -63,10 +63,10 @@ def _number(value: float) -> str:
 
 def time_left(case: Case, now: datetime | None = None) -> dict | None:
     """{"text": "剩 2.5 工时" | "超期 1 天", "overdue": bool, "seconds": float} for a running clock."""
+    if case.state == State.SUSPENDED and case.paused_remaining_s is not None:  # 挂账 clears due_at
+        return {"text": _("挂账暂停"), "overdue": False, "seconds": case.paused_remaining_s}
     if case.state in FINAL_STATES or case.due_at is None:
         return None
-    if case.state == State.SUSPENDED:
-        return {"text": _("挂账暂停"), "overdue": False, "seconds": case.paused_remaining_s or 0}
     now = now or timezone.now()
     left = deadlines.remaining(now, case.due_at, case.stage_unit)
     amount = duration_text(left, case.stage_unit)

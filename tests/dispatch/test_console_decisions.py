@@ -186,3 +186,9 @@ def test_a_reused_intake_key_with_other_content_files_nothing(city):
     assert "Idempotency-Key" in r.content.decode()
     assert client.post("/console/intake/", {**INTAKE, "idempotency_key": "../x"}).status_code == 200
     assert Case.objects.count() == 1
+
+
+def test_a_suspended_case_reads_as_paused_not_as_blank(city, make_case):
+    case = make_case("suspended")
+    assert case.due_at is None and case.paused_remaining_s is not None
+    assert case_summary(case)["time_left"]["text"] == "挂账暂停"
