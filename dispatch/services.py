@@ -43,7 +43,9 @@ logger = logging.getLogger("dispatch.actions")
 # Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
 _EVENT_LOCK_KEY = 0x63697479  # "city"
 # What an event's case summary reads: loaded with the case, not one query each.
-SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
+SUMMARY_RELATED = (
+    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street",
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- who acts
@@ -490,7 +492,7 @@ def _apply_register(case, params, actor, now):
         raise InvalidData(
             _("公众上报的案件须先核实属实；不经核实立案须填写说明。"), fields={"note": "required_without_verification"}
         )
-    suggested = suggest_department_for_case(case)
+    suggested = suggest_department_for_case(case, exclude=returned_by(case))
     case.suggested_department = suggested
     data = {"suggested_department": suggested.code if suggested else None, "self_resolved": case.self_resolved}
     followups = []
@@ -542,8 +544,24 @@ def _apply_dispatch(case, params, actor, now):
 
 def _apply_return(case, params, actor, now):
     case.return_count += 1
+    # The next suggestion is never a department that sent the case back (this one included).
+    suggested = suggest_department_for_case(case, exclude=returned_by(case) | {case.department.code})
+    case.suggested_department = suggested
     # The department stays recorded so a re-dispatch elsewhere can be counted as a wrong dispatch.
-    return params["reason"], {"reason": params["reason"], "department": case.department.code}, []
+    data = {
+        "reason": params["reason"],
+        "department": case.department.code,
+        "suggested_department": suggested.code if suggested else None,
+    }
+    return params["reason"], data, []
+
+
+def returned_by(case) -> set[str]:
+    """Codes of the departments that returned the case (回退), from its event log."""
+    if case.pk is None or not case.return_count:
+        return set()
+    rows = CaseEvent.objects.filter(case=case, action="return").values_list("data", flat=True)
+    return {data["department"] for data in rows if isinstance(data, dict) and data.get("department")}
 
 
 def _apply_request_postpone(case, params, actor, now):
