@@ -7,14 +7,16 @@ a client's input can cause.
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, error_body
+from . import query
+from .errors import DomainError, TooLarge, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,13 @@ def _fields(detail) -> dict:
     return {}
 
 
+def body_too_large() -> TooLarge:
+    return TooLarge(_("请求体过大。"), fields={"body": "too_large"})
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
     if isinstance(exc, DomainError):
         response = Response(error_body(exc), status=exc.status)
         if "retry_after" in exc.context:
@@ -64,6 +72,25 @@ def api_exception_handler(exc, context):
         response["WWW-Authenticate"] = "Token"
     response.data = body
     return response
+
+
+# ----------------------------------------------------------------------- fields every door shares
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time within citymgmt.query's bounds, read as an aware moment in UTC."""
+
+    default_error_messages = {"out_of_range": _("时间须在 {first} 与 {last} 之间。")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        try:
+            bounded = query.bounded_moment(moment)
+        except (ValueError, OverflowError):
+            bounded = None
+        if bounded is None:
+            self.fail("out_of_range", first=query.EARLIEST_DAY, last=query.LATEST_DAY)
+        return bounded
 
 
 # ----------------------------------------------------------------------- the documented error body

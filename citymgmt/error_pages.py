@@ -1,11 +1,12 @@
 """Django's error pages, answered as the API's JSON error body under /api/ (clients there parse
 JSON, even for a URL that matches nothing) and as Django's HTML pages everywhere else."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .errors import DomainError, Forbidden, InvalidData, NotFound, error_body
+from .errors import DomainError, Forbidden, InvalidData, NotFound, TooLarge, error_body
 
 
 def _is_api(request) -> bool:
@@ -17,7 +18,11 @@ def _json(exc: DomainError) -> JsonResponse:
 
 
 def bad_request(request, exception):
-    return _json(InvalidData()) if _is_api(request) else defaults.bad_request(request, exception)
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return _json(TooLarge(_("请求体过大。"), fields={"body": "too_large"}))
+    return _json(InvalidData())
 
 
 def permission_denied(request, exception):

@@ -24,6 +24,7 @@ TRAIL_SAMPLE = timedelta(seconds=getattr(settings, "POSITION_TRAIL_SAMPLE_S", 30
 EVENT_INTERVAL_S = getattr(settings, "POSITION_EVENT_INTERVAL_S", 5)
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
+GEO_MAX_LAT = 85.05112878  # Redis GEO's (web-mercator) limit; ±90 is a valid latitude all the same
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,11 @@ class RedisStore:
         if old is not None and parse_datetime(json.loads(old)["recorded_at"]) >= pos.recorded_at:
             return False
         pipe = self.redis.pipeline()
-        pipe.geoadd(GEO_KEY, (pos.lng, pos.lat, pos.user_id))
+        if abs(pos.lat) <= GEO_MAX_LAT:
+            pipe.geoadd(GEO_KEY, (pos.lng, pos.lat, pos.user_id))
+        else:
+            # Redis GEO refuses it (pitfalls.md): the position is kept, only "who is near" misses it.
+            pipe.zrem(GEO_KEY, pos.user_id)
         pipe.hset(META_KEY, pos.user_id, json.dumps(pos.as_json()))
         pipe.execute()
         return True

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from city.privacy import phone_for
+from citymgmt.api import BoundedDateTimeField
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
 from dispatch.services import MAX_POSTPONE_HOURS, available_actions, cell_inspector
@@ -107,7 +108,7 @@ class ReportSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    reported_at = serializers.DateTimeField(required=False, help_text=_("手机上的上报时间（离线排队的上报）"))
+    reported_at = BoundedDateTimeField(required=False, help_text=_("手机上的上报时间（离线排队的上报）"))
     self_resolved = OptionalBoolean(required=False, default=False)
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, help_text="JPEG/PNG/WebP, ≤ 10 MB each"
@@ -141,14 +142,14 @@ class ActionSerializer(serializers.Serializer):
 class CaseListQuerySerializer(serializers.Serializer):
     mine = OptionalBoolean(required=False, default=False)
     state = serializers.MultipleChoiceField(choices=State.choices, required=False)
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = BoundedDateTimeField(required=False)
 
 
 class PositionSerializer(serializers.Serializer):
     lng = serializers.FloatField(min_value=-180, max_value=180)
     lat = serializers.FloatField(min_value=-90, max_value=90)
     accuracy = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
-    recorded_at = serializers.DateTimeField()
+    recorded_at = BoundedDateTimeField()
 
 
 class PositionBatchSerializer(serializers.Serializer):
