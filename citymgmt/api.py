@@ -112,8 +112,8 @@ _WHAT = {
     403: "the role may not do this",
     404: "no such thing, or not visible to this user",
     409: "wrong state, or changed by someone else, or a reused Idempotency-Key",
-    413: "a photo over 10 MB",
-    415: "a file that is not a JPEG, PNG or WebP image",
+    413: "a photo over 10 MB or 50 megapixels, or a request body over the limit",
+    415: "a file that is not a whole JPEG, PNG or WebP image (fields names it: photos.<i>)",
     429: "too many attempts",
 }
 

@@ -51,7 +51,16 @@ def _refuse_huge_body(request) -> None:
 
 
 def _photos(request) -> list:
-    return request.FILES.getlist("photos") if hasattr(request.data, "getlist") else []
+    """The files sent as `photos`; a file under any other name is refused, not silently dropped."""
+    if not hasattr(request.data, "getlist"):
+        return []
+    unknown = sorted(name for name in request.FILES if name != "photos")
+    if unknown:
+        raise InvalidData(
+            _("照片须以 photos 字段上传，不认识的文件字段：%(names)s") % {"names": ", ".join(unknown)[:200]},
+            fields={name[:50]: "unknown_file_field" for name in unknown},
+        )
+    return request.FILES.getlist("photos")
 
 
 def _detail(case, request, status=200, headers=None) -> Response:
@@ -135,10 +144,10 @@ class CaseListView(APIView):
     )
     def post(self, request):
         _refuse_huge_body(request)
+        files = _photos(request)
         body = ReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        files = _photos(request)
         key = _idempotency_key(request)
         case, created = services.report_case(
             actor=request.user,
@@ -178,6 +187,7 @@ class CaseActionView(APIView):
     )
     def post(self, request, number, action):
         _refuse_huge_body(request)
+        files = _photos(request)
         body = ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         params = {k: v for k, v in body.validated_data.items() if k not in ("photos", "version")}
@@ -186,7 +196,7 @@ class CaseActionView(APIView):
             action,
             request.user,
             params=params,
-            photo_files=_photos(request),
+            photo_files=files,
             expected_version=body.validated_data.get("version"),
         )
         case = visible_cases(request.user).select_related(*LIST_RELATED).filter(pk=case.pk).first() or case
