@@ -6,6 +6,7 @@ a client's input can cause.
 """
 
 import logging
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
@@ -77,7 +78,18 @@ def api_exception_handler(exc, context):
 # ----------------------------------------------------------------------- fields every door shares
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
+class Rfc3339DateTimeField(serializers.DateTimeField):
+    """Written in the city's zone, or in UTC where that zone's offset is not whole minutes (local
+    mean time before 1901 is +08:05:43 in Shanghai): every time the API returns is valid RFC 3339."""
+
+    def to_representation(self, value):
+        text = super().to_representation(value)
+        if isinstance(text, str) and isinstance(value, datetime) and not query.RFC3339.match(text):
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return text
+
+
+class BoundedDateTimeField(Rfc3339DateTimeField):
     """A date-time within citymgmt.query's bounds, read as an aware moment in UTC."""
 
     default_error_messages = {"out_of_range": _("时间须在 {first} 与 {last} 之间。")}

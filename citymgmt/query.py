@@ -6,6 +6,7 @@ before 1901 the city's zone has a local mean time offset (+08:05:43) that is not
 """
 
 import math
+import re
 from datetime import UTC, date, datetime
 
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 MAX_INT = 2**53  # any id, cursor or count a client may send; beyond it a number is not one of ours
 
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from city.privacy import phone_for
-from citymgmt.api import BoundedDateTimeField
+from citymgmt.api import BoundedDateTimeField, Rfc3339DateTimeField
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
 from dispatch.services import MAX_POSTPONE_HOURS, available_actions, cell_inspector
@@ -38,7 +38,7 @@ class UserSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = Rfc3339DateTimeField()
     user = UserSerializer()
 
 
@@ -170,7 +170,7 @@ class PhotoSerializer(serializers.Serializer):
     stage = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    created_at = Rfc3339DateTimeField()
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -189,7 +189,7 @@ class EventSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     actor_role = serializers.CharField()
-    at = serializers.DateTimeField(source="created_at")
+    at = Rfc3339DateTimeField(source="created_at")
     note = serializers.CharField()
     data = serializers.DictField()
 
@@ -217,18 +217,18 @@ class CaseSerializer(serializers.Serializer):
     assigned_inspector = serializers.CharField(source="assigned_inspector.username", allow_null=True, default=None)
     duplicate_of = serializers.CharField(source="duplicate_of.number", allow_null=True, default=None)
     light = serializers.CharField()
-    stage_started_at = serializers.DateTimeField(allow_null=True)
-    due_at = serializers.DateTimeField(allow_null=True)
+    stage_started_at = Rfc3339DateTimeField(allow_null=True)
+    due_at = Rfc3339DateTimeField(allow_null=True)
     pending_request = serializers.CharField()
     pending_hours = serializers.IntegerField(allow_null=True)
     pending_reason = serializers.CharField()
     rework_count = serializers.IntegerField()
     return_count = serializers.IntegerField()
     postpone_count = serializers.IntegerField()
-    reported_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    reported_at = Rfc3339DateTimeField()
+    created_at = Rfc3339DateTimeField()
+    updated_at = Rfc3339DateTimeField()
+    closed_at = Rfc3339DateTimeField(allow_null=True)
     version = serializers.IntegerField()
     actions = serializers.SerializerMethodField(help_text=_("此人此刻可执行的操作"))
 
@@ -261,7 +261,7 @@ class CasePageSerializer(serializers.Serializer):
 
 class TaskSerializer(serializers.Serializer):
     task = serializers.CharField(help_text="verify, check, handle, register, dispatch, decide")
-    due_at = serializers.DateTimeField(allow_null=True)
+    due_at = Rfc3339DateTimeField(allow_null=True)
     light = serializers.CharField()
     case = CaseSerializer()
 
