@@ -65,11 +65,14 @@ def parse_moment(raw: str) -> tuple[datetime | None, str | None]:
     return (moment, None) if moment is not None else (None, "out_of_range")
 
 
-def query_days(query, names=("from", "to")) -> tuple[dict, dict]:
-    """Days given as YYYY-MM-DD: ({name: date}, {name: "invalid" | "out_of_range"}) for the names present."""
+def query_days(query, names=("from", "to"), *, blank_ok=True) -> tuple[dict, dict]:
+    """Days given as YYYY-MM-DD: ({name: date}, {name: "invalid" | "out_of_range"}) for the names present.
+    A blank value counts as absent (a page's empty form field) unless blank_ok is False (an API)."""
     days, errors = {}, {}
     for name in names:
         raw = query.get(name)
+        if raw == "" and not blank_ok:
+            errors[name] = "invalid"
         if not raw:
             continue
         day, error = parse_day(raw)

@@ -143,6 +143,7 @@ class CaseListQuerySerializer(serializers.Serializer):
     mine = OptionalBoolean(required=False, default=False)
     state = serializers.MultipleChoiceField(choices=State.choices, required=False)
     updated_since = BoundedDateTimeField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, required=False, help_text="page size")
 
 
 class PositionSerializer(serializers.Serializer):
@@ -154,7 +155,7 @@ class PositionSerializer(serializers.Serializer):
 
 class PositionBatchSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
-    positions = PositionSerializer(many=True, allow_empty=False, max_length=MAX_POSITIONS)
+    positions = serializers.ListField(child=PositionSerializer(), min_length=1, max_length=MAX_POSITIONS)
 
 
 class PositionsAcceptedSerializer(serializers.Serializer):

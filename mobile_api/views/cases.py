@@ -113,13 +113,16 @@ class CaseListView(APIView):
         parameters=[
             CaseListQuerySerializer,
             OpenApiParameter("cursor", str, required=False, description="from `next` / `previous`"),
-            OpenApiParameter("limit", int, required=False, description="page size, ≤ 200"),
         ],
         responses={200: CasePageSerializer, **errors(400, 401, 404)},
         operation_id="cases_list",
         summary="Cases this user may see, newest change first (cursor pagination)",
     )
     def get(self, request):
+        names = ("mine", "state", "updated_since", "limit")
+        blank = sorted(name for name in names if request.query_params.get(name) == "")
+        if blank:
+            raise InvalidData(fields={name: "blank" for name in blank})
         query = CaseListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
