@@ -1,25 +1,58 @@
-"""Refuse NUL bytes before any view sees them.
+"""The one place where a domain error raised by a non-DRF view becomes an answer.
 
-PostgreSQL refuses NUL (\\x00) in text and SQLite stores it (pitfalls.md): a NUL in a path segment,
-a query parameter or a form field would answer 500 on PostgreSQL only, wherever it reaches a
-query. One check here covers every door: 400 with the API's error body for JSON endpoints, a plain
-400 page for pages. JSON bodies are the serializers' business (DRF's CharField refuses NUL).
+DRF views go through `citymgmt.api.exception_handler`; everything else (map feeds, consoles'
+JSON, evaluation pages, webhooks) raises `DomainError` and lands here: the error JSON for
+clients that did not ask for a page, a short page in the user's language for a browser that did.
 
-/hotline/ is left alone: Twilio signs every parameter, and the hotline's views decide there.
+And NUL bytes are refused before any view sees them. PostgreSQL refuses NUL (\\x00) in text and
+SQLite stores it (pitfalls.md): a NUL in a path segment, a query parameter or a form field would
+answer 500 on PostgreSQL only, wherever it reaches a query. One check covers every door: 400 with
+the error JSON for JSON endpoints (and clients that ask for no page), the error page for browsers.
+JSON bodies are the serializers' business (DRF's CharField refuses NUL). /hotline/ is left alone:
+Twilio signs every parameter, and the hotline's views decide there.
 """
 
 import re
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .errors import InvalidData, error_body
+from .errors import DomainError, InvalidData, error_body
 
 NUL = "\x00"
-SKIPPED = ("/hotline/",)
+NUL_SKIPPED = ("/hotline/",)
 # Endpoints answering JSON: the APIs, the map feeds, and the consoles' data URLs (their pages end in "/").
 JSON_PATHS = re.compile(r"^/(api/|maps/api/|console/.*[^/]$)", re.DOTALL)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def wants_page(request) -> bool:
+    """A browser navigating to a page says text/html; fetch(), curl and API clients do not."""
+    return "text/html" in request.headers.get("Accept", "") and not request.path.startswith("/api/")
+
+
+def json_error(exc: DomainError) -> JsonResponse:
+    return JsonResponse(error_body(exc), status=exc.status, json_dumps_params={"ensure_ascii": False})
+
+
+def error_response(request, exc: DomainError):
+    if wants_page(request):
+        return render(request, "error.html", {"error": exc}, status=exc.status)
+    return json_error(exc)
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DomainError):
+            return error_response(request, exception)
+        return None
 
 
 def nul_field(request) -> str | None:
@@ -45,16 +78,10 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(SKIPPED):
+        if not request.path.startswith(NUL_SKIPPED):
             field = nul_field(request)
             if field is not None:
-                return self.refuse(request, field)
+                message = _("请求中含有不允许的空字符（NUL）：%(field)s") % {"field": field}
+                exc = InvalidData(message, fields={field: "nul"})
+                return json_error(exc) if JSON_PATHS.match(request.path) else error_response(request, exc)
         return self.get_response(request)
-
-    @staticmethod
-    def refuse(request, field):
-        message = _("请求中含有不允许的空字符（NUL）：%(field)s") % {"field": field}
-        if JSON_PATHS.match(request.path):
-            exc = InvalidData(message, fields={field: "nul"})
-            return JsonResponse(error_body(exc), status=400, json_dumps_params={"ensure_ascii": False})
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

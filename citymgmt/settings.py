@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "city",
     "dispatch",
     "evaluation",
@@ -52,12 +54,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "citymgmt.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "citymgmt.middleware.RefuseNulMiddleware",  # NUL in a path, query or form field → 400 (not /hotline/)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "citymgmt.middleware.DomainErrorMiddleware",  # domain errors of non-DRF views → error JSON or page
+    # Last, as axes asks: turns a locked-out login page into the 429 page (citymgmt.login_guard).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "citymgmt.urls"
@@ -104,7 +109,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache when REDIS_URL is set; in-memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # pitfalls.md: redis-py 8 caps a pool at 100 connections, which breaks past ~100 sockets.
+    # redis-py 8 caps a pool at 100 connections by default, which breaks past ~100 sockets a process.
     _redis_host = {"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=2000)}
     CHANNEL_LAYERS = {
         "default": {
@@ -128,6 +133,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Password guessing (citymgmt/login_guard.py): django-axes guards authenticate() itself, so every
+# door (login page, admin, API token, any later one) is covered. Failures are counted in the
+# database per username *and* address together; the count is taken before the password check.
+AUTHENTICATION_BACKENDS = [
+    "citymgmt.login_guard.GuardBackend",  # an AxesStandaloneBackend: first, before any password check
+    "citymgmt.login_guard.PasswordBackend",  # Django's ModelBackend; a right password clears the count
+]
+AXES_ENABLED = True
+AXES_LOCK_OUT_AT_FAILURE = True
+AXES_HANDLER = "citymgmt.login_guard.GuardHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # failed logins per username + address …
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))  # … within / locked for this
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # nobody locks another's account from elsewhere
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts are not counted: the cool-off is fixed
+AXES_LOCKOUT_CALLABLE = "citymgmt.login_guard.lockout_response"
+# REMOTE_ADDR only, never X-Forwarded-For from the client; behind a proxy see README "Behind a proxy".
+AXES_CLIENT_IP_CALLABLE = "citymgmt.login_guard.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -214,6 +239,13 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 REPORT_MAX_AGE_DAYS = env.int("REPORT_MAX_AGE_DAYS", default=30)
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
+
+# --- Tuning: every setting the code reads is declared here, with its default (and in the README).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)  # a handset token's lifetime
+POSITION_TRAIL_SAMPLE_S = env.int("POSITION_TRAIL_SAMPLE_S", default=30)  # at most one kept trail point per …
+POSITION_EVENT_INTERVAL_S = env.int("POSITION_EVENT_INTERVAL_S", default=5)  # inspector.position on boards
+REPLAY_MAX_EVENTS = env.int("REPLAY_MAX_EVENTS", default=5000)  # a longer gap → resync instead of replay
+REPLAY_MAX_AGE_HOURS = env.int("REPLAY_MAX_AGE_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

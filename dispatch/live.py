@@ -13,9 +13,6 @@ from django.utils import timezone
 from .broadcast import event_message
 from .models import CaseEvent
 
-REPLAY_MAX_EVENTS = getattr(settings, "REPLAY_MAX_EVENTS", 5000)
-REPLAY_MAX_AGE = timedelta(hours=getattr(settings, "REPLAY_MAX_AGE_HOURS", 24))
-
 
 class ResyncNeeded(Exception):
     pass
@@ -38,10 +35,11 @@ def replay(groups: set[str], since: int, before: int | None = None) -> list[dict
         .select_related(
             "case", "case__category", "case__department", "case__suggested_department", "case__assigned_inspector",
             "case__cell",
-        )[: REPLAY_MAX_EVENTS + 1]
+        )[: settings.REPLAY_MAX_EVENTS + 1]
     )  # fmt: skip
     events = list(events)
-    if len(events) > REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - REPLAY_MAX_AGE):
+    max_age = timedelta(hours=settings.REPLAY_MAX_AGE_HOURS)
+    if len(events) > settings.REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - max_age):
         raise ResyncNeeded()
     # The case summary is today's; the event fields say what happened then. Boards apply events in
     # order, so the last one leaves each case as it is now.

@@ -20,8 +20,6 @@ from .models import PositionSample
 
 logger = logging.getLogger(__name__)
 
-TRAIL_SAMPLE = timedelta(seconds=getattr(settings, "POSITION_TRAIL_SAMPLE_S", 30))
-EVENT_INTERVAL_S = getattr(settings, "POSITION_EVENT_INTERVAL_S", 5)
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
 GEO_MAX_LAT = 85.05112878  # Redis GEO's (web-mercator) limit; ±90 is a valid latitude all the same
@@ -143,7 +141,7 @@ def record(user, points: list[dict]) -> int:
         cache.set(_trail_key(user.pk), kept[-1]["recorded_at"].isoformat(), None)
     newest = points[-1]
     pos = Position(user.pk, user.username, newest["lng"], newest["lat"], newest.get("accuracy"), newest["recorded_at"])
-    if store().update(pos) and cache.add(f"position-event:{user.pk}", 1, EVENT_INTERVAL_S):
+    if store().update(pos) and cache.add(f"position-event:{user.pk}", 1, settings.POSITION_EVENT_INTERVAL_S):
         _announce(pos)
     return len(kept)
 
@@ -153,7 +151,7 @@ def _trail_key(user_id) -> str:
 
 
 def _sample(user, points: list[dict]) -> list[dict]:
-    """At most one point per TRAIL_SAMPLE per inspector: enough to replay a patrol, not a flood."""
+    """At most one point per POSITION_TRAIL_SAMPLE_S per inspector: enough to replay a patrol, not a flood."""
     raw = cache.get(_trail_key(user.pk))
     last = parse_datetime(raw) if raw else None
     if last is None:
@@ -161,7 +159,7 @@ def _sample(user, points: list[dict]) -> list[dict]:
         last = last.first()
     kept = []
     for p in points:
-        if last is None or p["recorded_at"] - last >= TRAIL_SAMPLE:
+        if last is None or p["recorded_at"] - last >= timedelta(seconds=settings.POSITION_TRAIL_SAMPLE_S):
             kept.append(p)
             last = p["recorded_at"]
     return kept

@@ -5,11 +5,9 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-TOKEN_LIFETIME = timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
 
 
 def hash_token(raw: str) -> str:
@@ -35,7 +33,9 @@ class ApiToken(models.Model):
     def issue(cls, user) -> tuple["ApiToken", str]:
         """A new token; the raw value is returned once and never stored."""
         raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=hash_token(raw), expires_at=timezone.now() + TOKEN_LIFETIME)
+        token = cls.objects.create(
+            user=user, key_hash=hash_token(raw), expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+        )
         return token, raw
 
     @classmethod
@@ -48,5 +48,10 @@ class ApiToken(models.Model):
         return token
 
     def revoke(self) -> None:
+        """Revoked for every door: API calls at once, live sockets as soon as this commits."""
+        from .sockets import close_token_sockets
+
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+        pk = self.pk
+        transaction.on_commit(lambda: close_token_sockets(pk), robust=True)

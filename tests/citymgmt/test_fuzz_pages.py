@@ -169,6 +169,23 @@ def test_console_json_endpoints(world, template):
     check()
 
 
+CASE_QUERY = ["q", "phone", "state", "category", "department", "street", "reported_from", "reported_to", "closed_from",
+              "closed_to", "overdue", "sort", "page", "light", "source", "urgency", "inspector"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ["/cases/", "/cases/export.csv"])
+def test_case_query_page_and_export(world, url):
+    client = client_for(world, "supervisor")
+
+    @given(query=params(CASE_QUERY))
+    @FUZZ
+    @examples([{"reported_to": "9999-12-31"}, {"closed_from": "0001-01-01"}, {"q": "\x00"}], "query")
+    def check(query):
+        assert_no_5xx(client.get(url, query), (url, query))
+
+    check()
+
+
 INTAKE = ["phone", "name", "category", "address", "lng", "lat", "description", "urgency"]
 
 
