@@ -3,6 +3,7 @@ dispatch's (`report_case`, `act`, `visible_cases`, `tasks_for`)."""
 
 import hashlib
 
+import django_filters
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -99,6 +100,17 @@ def _fingerprint(data: dict, files) -> str:
     return services.request_fingerprint(content)
 
 
+# Parameters that are dates, booleans, numbers or choices: a blank one is an error, not "absent".
+_FREE_TEXT = django_filters.CharFilter | django_filters.ModelChoiceFilter
+NOT_BLANK = (
+    "mine",
+    "state",
+    "updated_since",
+    "limit",
+    *(name for name, f in search.CaseQuery.base_filters.items() if not isinstance(f, _FREE_TEXT)),
+)
+
+
 class CasePagination(CursorPagination):
     ordering = ("-updated_at", "-id")
     page_size = 50
@@ -120,8 +132,7 @@ class CaseListView(APIView):
         summary="Cases this user may see, newest change first (cursor pagination)",
     )
     def get(self, request):
-        names = ("mine", "state", "updated_since", "limit")
-        blank = sorted(name for name in names if request.query_params.get(name) == "")
+        blank = sorted(name for name in NOT_BLANK if request.query_params.get(name) == "")
         if blank:
             raise InvalidData(fields={name: "blank" for name in blank})
         query = CaseListQuerySerializer(data=request.query_params)
