@@ -8,8 +8,8 @@ And NUL bytes are refused before any view sees them. PostgreSQL refuses NUL (\\x
 SQLite stores it (pitfalls.md): a NUL in a path segment, a query parameter or a form field would
 answer 500 on PostgreSQL only, wherever it reaches a query. One check covers every door: 400 with
 the error JSON for JSON endpoints (and clients that ask for no page), the error page for browsers.
-JSON bodies are the serializers' business (DRF's CharField refuses NUL). /hotline/ is left alone:
-Twilio signs every parameter, and the hotline's views decide there.
+JSON bodies are the serializers' business (DRF's CharField refuses NUL). /hotline/ and /open311/ are left alone:
+Twilio signs every parameter and GeoReport answers in XML or JSON: their views decide there.
 """
 
 import re
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from .errors import DomainError, InvalidData, error_body
 
 NUL = "\x00"
-NUL_SKIPPED = ("/hotline/",)
+NUL_SKIPPED = ("/hotline/", "/open311/")  # each answers in its own format (TwiML, GeoReport XML/JSON)
 # Endpoints answering JSON: the APIs, the map feeds, and the consoles' data URLs (their pages end in "/").
 JSON_PATHS = re.compile(r"^/(api/|maps/api/|console/.*[^/]$)", re.DOTALL)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
