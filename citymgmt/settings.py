@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "citymgmt.middleware.RefuseNulMiddleware",  # NUL in a path, query or form field → 400 (not /hotline/)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citymgmt.middleware.DomainErrorMiddleware",  # domain errors of non-DRF views → error JSON or page
@@ -242,6 +243,8 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+# A report filed offline is accepted for this many days after it was made (its `reported_at`).
+REPORT_MAX_AGE_DAYS = env.int("REPORT_MAX_AGE_DAYS", default=30)
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
 

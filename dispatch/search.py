@@ -7,7 +7,7 @@ is searched only for the roles that see it in full, and only on the whole number
 """
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,13 +19,14 @@ from city.models import Category, Department, Role
 from city.privacy import PHONE_ROLES
 from city.roles import roles_of
 from citymgmt.errors import Forbidden, InvalidData
+from citymgmt.query import EARLIEST_DAY, LATEST_DAY
 
 from .access import visible_cases
 from .models import Case, Light, Source, State, Urgency
 from .models.cases import FINAL_STATES
 
 # Dates outside these years are typing errors, and their arithmetic would overflow at the ends.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+FIRST_DAY, LAST_DAY = EARLIEST_DAY, LATEST_DAY  # citymgmt.query: the one set of bounds
 NUMBER_RE = re.compile(r"^[A-Za-z]?\d{4,}$")
 PHONE_RE = re.compile(r"^\+?[\d\s-]{7,20}$")
 

@@ -11,6 +11,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -175,8 +176,7 @@ def report_case(
         raise InvalidData(fields={"source": "unknown"})
     if urgency not in Urgency.values:
         raise InvalidData(_("紧急程度只能是 normal 或 urgent。"), fields={"urgency": "invalid"})
-    if reported_at is not None and reported_at > now + timedelta(minutes=5):
-        raise InvalidData(_("上报时间不能晚于当前时间。"), fields={"reported_at": "in_future"})
+    reported_at = _checked_reported_at(reported_at, now)
     if self_resolved and acting_role != Role.INSPECTOR:
         raise InvalidData(_("只有监督员可以上报自处理案件。"), fields={"self_resolved": "inspector_only"})
     cell = None
@@ -239,6 +239,24 @@ def report_case(
                 return existing, False
         raise
     return case, True
+
+
+def _checked_reported_at(reported_at: datetime | None, now: datetime) -> datetime | None:
+    """When the handset made the report: not in the future, not older than REPORT_MAX_AGE_DAYS
+    (an offline queue that old is refused), stored in UTC whatever offset it came with."""
+    if reported_at is None:
+        return None
+    if timezone.is_naive(reported_at):
+        raise InvalidData(_("上报时间须带时区。"), fields={"reported_at": "invalid"})
+    max_age = timedelta(days=settings.REPORT_MAX_AGE_DAYS)
+    if reported_at.year < 1901 or reported_at < now - max_age:  # (year first: no overflow near year 1)
+        raise InvalidData(
+            _("上报时间早于 %(days)d 天前，不再受理；请重新上报。") % {"days": settings.REPORT_MAX_AGE_DAYS},
+            fields={"reported_at": "too_old"},
+        )
+    if reported_at > now + timedelta(minutes=5):
+        raise InvalidData(_("上报时间不能晚于当前时间。"), fields={"reported_at": "in_future"})
+    return reported_at.astimezone(UTC)
 
 
 def idempotency_scope(actor, source: str) -> str:
