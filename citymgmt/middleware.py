@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from .errors import DomainError, error_body
+from .field_labels import readable
 
 
 def wants_page(request) -> bool:
@@ -22,7 +23,7 @@ def json_error(exc: DomainError) -> JsonResponse:
 
 def error_response(request, exc: DomainError):
     if wants_page(request):
-        return render(request, "error.html", {"error": exc}, status=exc.status)
+        return render(request, "error.html", {"error": exc, "problems": readable(exc.fields)}, status=exc.status)
     return json_error(exc)
 
 

@@ -16,6 +16,7 @@ from city.basemap import map_config
 from city.models import Category, Department, Role, Street
 from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
+from citymgmt.field_labels import problem_label
 
 from . import board, services
 from .access import visible_cases
@@ -177,7 +178,7 @@ def intake(request):
             )
         except DomainError as exc:
             for field, problem in (exc.fields or {"__all__": exc.message}).items():
-                form.add_error(field if field in form.fields else None, f"{exc.message} ({problem})")
+                form.add_error(field if field in form.fields else None, f"{exc.message} ({problem_label(problem)})")
         else:
             found = list(created.possible_duplicates.select_related("candidate").order_by("distance_m"))
             form = IntakeForm()
