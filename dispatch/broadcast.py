@@ -10,6 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from .display import place_label
+
 logger = logging.getLogger(__name__)
 
 BOARD_GROUP = "board"
@@ -30,6 +32,7 @@ def case_summary(case) -> dict:
         "state": case.state,
         "category": case.category.full_code,
         "category_name": case.category.name,
+        "category_name_en": case.category.name_en,  # live events go to boards in either language
         "urgency": case.urgency,
         "source": case.source,
         "needs_verification": case.needs_verification,
@@ -40,6 +43,8 @@ def case_summary(case) -> dict:
         "suggested_department": case.suggested_department.code if case.suggested_department_id else None,
         "assigned_inspector": case.assigned_inspector.username if case.assigned_inspector_id else None,
         "cell": case.cell.code if case.cell_id else None,
+        # The place as a person reads it (address, else street and community); the code on hover.
+        "place": place_label(case),
         "lng": case.lng,
         "lat": case.lat,
         "address": case.address,

@@ -60,8 +60,7 @@ def console(request, name):
         "users": {Role.INSPECTOR: [(u.username, u.get_full_name() or u.username) for u in inspectors]},
         "map": map_config(),
         "categories": [
-            (c.full_code, c.name)
-            for c in Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
+            (c.full_code, c.display_name) for c in Category.objects.order_by("kind", "major_code", "minor_code")
         ],
     }
     context = {
@@ -119,7 +118,7 @@ def duplicates(request, number):
                 {
                     "number": d.candidate.number,
                     "state": d.candidate.state,
-                    "category_name": d.candidate.category.name,
+                    "category_name": d.candidate.category.display_name,
                     "description": d.candidate.description[:200],
                     "distance_m": d.distance_m,
                     "reported_at": d.candidate.reported_at.isoformat(),

@@ -17,7 +17,10 @@
     for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
     return node;
   };
-  const fmt = (iso) => (iso ? new Date(iso).toLocaleString(config.locale, { hour12: false }) : "—");
+  // Times in the city's zone, whatever the browser's; names in the interface's language.
+  const fmt = (iso) => (iso ? new Date(iso).toLocaleString(config.locale, { hour12: false, timeZone: config.workflow.time_zone }) : "—");
+  const categoryNames = Object.fromEntries(config.categories);
+  const categoryName = (c) => categoryNames[c.category] || (config.locale === "en" && c.category_name_en) || c.category_name;
 
   // The workflow's rules come from the server (dispatch.labels.client_table): which states this
   // console lists, its lists, each action's fields and photos. This script holds none of them.
@@ -51,9 +54,9 @@
   function row(c) {
     const tr = el("tr", { "data-number": c.number, class: "light-" + (c.light || "none") + (c.urgency === "urgent" ? " urgent" : ""), onclick: () => openCase(c.number) },
       el("td", {}, el("span", { class: "dot" }), c.number),
-      el("td", {}, c.category_name),
+      el("td", {}, categoryName(c)),
       el("td", {}, L.states[c.state] || c.state),
-      el("td", {}, c.address || c.cell || ""),
+      el("td", { title: c.cell || "" }, c.place || c.address || ""),
       el("td", {}, L.sources[c.source] || c.source),
       el("td", {}, fmt(config.console === "supervision" ? c.reported_at : c.due_at)),
     );
@@ -248,8 +251,8 @@
       actions.append(form);
     }
     panel.replaceChildren(
-      el("h2", {}, c.number + " · " + c.category_name),
-      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · " + (c.address || "") + " " + (c.cell || "")),
+      el("h2", {}, c.number + " · " + categoryName(c)),
+      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · ", el("span", { title: c.cell || "" }, c.place || c.address || "")),
       el("p", {}, c.description),
       el("p", { class: "meta" }, T.reported + " " + fmt(c.reported_at) + " · " + T.due + " " + fmt(c.due_at) + (c.reporter_phone ? " · ☎ " + c.reporter_phone : "")),
       el("div", { id: "case-map", class: "minimap" }),
