@@ -42,6 +42,13 @@ def person_names(usernames) -> dict[str, str]:
     return {u.username: u.get_full_name() or u.username for u in users}
 
 
+def page_columns(table: str, columns) -> list:
+    """The columns as a page heads them: an area's column holds its name there (exports keep the code)."""
+    if table != "areas":
+        return list(columns)
+    return [(c, _("区域") if c == "code" else label) for c, label in columns]
+
+
 def table_cells(table: str, columns, rows: list[dict]) -> list[list[dict]]:
     """Each row's cells as {"text", "title"}: an area's, a person's or a role's name, the code
     or user name on hover; other values as they are ("—" for none)."""

@@ -92,7 +92,7 @@ def ranking(request, table="departments"):
         "table": table,
         "title": tables.TITLES[table],
         "tables": tables.TITLES,
-        "columns": tables.COLUMNS[table],
+        "columns": display.page_columns(table, tables.COLUMNS[table]),
         "rows": rows,
         "first": first,
         "last": last,
@@ -245,7 +245,7 @@ def monthly_report(request):
     sections = [
         {
             "title": tables.TITLES[name],
-            "columns": tables.COLUMNS[name],
+            "columns": display.page_columns(name, tables.COLUMNS[name]),
             "rows": display.table_cells(name, tables.COLUMNS[name], figures.get(name, [])),
         }
         for name in tables.COLUMNS
