@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from .models import CalendarDay, GridCell, WorkPeriod
+from .models import CalendarDay, GridCell, Place, WorkPeriod
 
 
 @receiver([post_save, post_delete], sender=GridCell)
@@ -11,6 +11,13 @@ def _grid_changed(**kwargs):
     from . import grid
 
     grid.invalidate()
+
+
+@receiver([post_save, post_delete], sender=Place)
+def _places_changed(**kwargs):
+    from . import gazetteer
+
+    gazetteer.invalidate()
 
 
 @receiver([post_save, post_delete], sender=CalendarDay)
@@ -24,7 +31,8 @@ def _calendar_changed(**kwargs):
 @receiver(post_migrate)
 def _tables_rebuilt(**kwargs):
     # `flush` and migrations change rows without model signals.
-    from . import calendar, grid
+    from . import calendar, gazetteer, grid
 
     grid.invalidate()
+    gazetteer.invalidate()
     calendar.invalidate()

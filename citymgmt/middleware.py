@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .errors import DomainError, InvalidData, error_body
+from .field_labels import readable
 
 NUL = "\x00"
 NUL_SKIPPED = ("/hotline/", "/open311/")  # each answers in its own format (TwiML, GeoReport XML/JSON)
@@ -38,7 +39,7 @@ def json_error(exc: DomainError) -> JsonResponse:
 
 def error_response(request, exc: DomainError):
     if wants_page(request):
-        return render(request, "error.html", {"error": exc}, status=exc.status)
+        return render(request, "error.html", {"error": exc, "problems": readable(exc.fields)}, status=exc.status)
     return json_error(exc)
 
 

@@ -74,7 +74,8 @@ def snapshot(user, console: str) -> dict:
     committed in between is both in the list and replayed, and replays are idempotent upserts."""
     last_id = live.last_event_id()
     cases = console_cases(user, console).select_related(*SUMMARY_RELATED).order_by("-id")[:SNAPSHOT_LIMIT]
-    return {"last_id": last_id, "cases": [case_summary(c) for c in cases], "counts": counts(user, console)}
+    summaries = [case_summary(c) | {"category_name": c.category.display_name} for c in cases]  # the page's language
+    return {"last_id": last_id, "cases": summaries, "counts": counts(user, console)}
 
 
 def counts(user, console: str) -> dict:

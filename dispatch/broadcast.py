@@ -34,6 +34,7 @@ def case_summary(case) -> dict:
         "state": case.state,
         "category": case.category.full_code,
         "category_name": case.category.name,
+        "category_name_en": case.category.name_en,  # live events go to boards in either language
         "urgency": case.urgency,
         "source": case.source,
         "needs_verification": case.needs_verification,
@@ -47,7 +48,7 @@ def case_summary(case) -> dict:
         "lng": case.lng,
         "lat": case.lat,
         "address": case.address,
-        "place": display.place_label(case),
+        "place": display.place_label(case),  # as a person reads it; the cell code on hover
         "street": names["street"],
         "community": names["community"],
         "time_left": display.time_left(case),

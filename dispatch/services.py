@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import coords, grid
+from city import coords, gazetteer, grid
 from city.autoassign import suggest_department_for_case
 from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from city.roles import department_of, roles_of
@@ -183,6 +183,9 @@ def report_case(
     if lng is not None or lat is not None:
         lng, lat = _checked_point(lng, lat, crs)
         cell = _cell_at(lng, lat)
+        if not (address or "").strip():
+            # A handset or an app may send a point alone: the address a person reads comes from it.
+            address = gazetteer.describe_point(lng, lat).text
     checked_photos = photos.check_photos(photo_files)
 
     try:

@@ -16,6 +16,7 @@ from city.basemap import map_config
 from city.models import Category, Department, Role, Street
 from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
+from citymgmt.field_labels import problem_label
 
 from . import board, display, services
 from .access import visible_cases
@@ -63,8 +64,7 @@ def console(request, name):
         "users": {Role.INSPECTOR: [(u.username, u.get_full_name() or u.username) for u in inspectors]},
         "map": map_config(),
         "categories": [
-            (c.full_code, c.name)
-            for c in Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code")
+            (c.full_code, c.display_name) for c in Category.objects.order_by("kind", "major_code", "minor_code")
         ],
     }
     context = {
@@ -157,7 +157,7 @@ def duplicates(request, number):
                 {
                     "number": d.candidate.number,
                     "state": d.candidate.state,
-                    "category_name": d.candidate.category.name,
+                    "category_name": d.candidate.category.display_name,
                     "description": d.candidate.description[:200],
                     "distance_m": d.distance_m,
                     "reported_at": d.candidate.reported_at.isoformat(),
@@ -221,7 +221,7 @@ def intake(request):
             )
         except DomainError as exc:
             for field, problem in (exc.fields or {"__all__": exc.message}).items():
-                form.add_error(field if field in form.fields else None, f"{exc.message} ({problem})")
+                form.add_error(field if field in form.fields else None, f"{exc.message} ({problem_label(problem)})")
         else:
             found = list(created.possible_duplicates.select_related("candidate").order_by("distance_m"))
             form = IntakeForm()

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -18,12 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from city.models import Department
 from citymgmt.errors import InvalidData
+from citymgmt.field_labels import readable
 from citymgmt.query import parse_month
+from dispatch.display import local, place_label
 from dispatch.models import CaseEvent, State
 from dispatch.services import utc_iso
 
-from . import periods, tables
+from . import display, periods, tables
 from .access import may_see
 from .indicators import AREA_LEVELS, settings_in_force
 from .models import PublishedReport
@@ -31,6 +34,10 @@ from .models import PublishedReport
 COMPARE_KEY = {"departments": "score", "areas": "closure_rate", "inspectors": "score", "staff": "score"}
 DRILL_LIMIT = 500
 ROW_KEY = {"departments": "code", "areas": "code", "inspectors": "username", "staff": "username"}
+
+
+def _error(request, exc):
+    return render(request, "error.html", {"error": exc, "problems": readable(exc.fields)}, status=exc.status)
 
 
 def _require(request):
@@ -67,7 +74,7 @@ def ranking(request, table="departments"):
     try:
         first, last, level = _params(request)
     except InvalidData as exc:
-        return render(request, "evaluation/error.html", {"error": exc}, status=400)
+        return _error(request, exc)
     rows = _table(table, first, last, level)
     key, measure = ROW_KEY[table], COMPARE_KEY[table]
     before = {r[key]: r.get(measure) for r in _table(table, *periods.previous(first, last), level)}
@@ -77,20 +84,21 @@ def ranking(request, table="departments"):
             **r,
             "mom": _delta(r.get(measure), before.get(r[key])),
             "yoy": _delta(r.get(measure), last_year.get(r[key])),
-            "cells": [r.get(c) for c, _label in tables.COLUMNS[table]],
         }
         for r in rows
     ]
+    for r, cells in zip(rows, display.table_cells(table, tables.COLUMNS[table], rows), strict=True):
+        r["cells"] = cells
     context = {
         "table": table,
         "title": tables.TITLES[table],
         "tables": tables.TITLES,
-        "columns": tables.COLUMNS[table],
+        "columns": display.page_columns(table, tables.COLUMNS[table]),
         "rows": rows,
         "first": first,
         "last": last,
         "level": level,
-        "levels": AREA_LEVELS,
+        "levels": display.AREA_LEVEL_LABELS,
         "measure": dict(tables.COLUMNS[table]).get(measure, measure),
         "query": request.GET.urlencode(),
         "trend": _trend(last) if table == "departments" else None,
@@ -128,9 +136,9 @@ def drilldown(request, kind, code):
     try:
         first, last, _level = _params(request)
     except InvalidData as exc:
-        return render(request, "evaluation/error.html", {"error": exc}, status=400)
+        return _error(request, exc)
     period = periods.from_dates(first, last)
-    events = period.events().select_related("case", "case__category")
+    events = period.events().select_related("case", "case__category", "case__cell__community__street")
     if kind == "departments":
         events = events.filter(data__department=code)
     elif kind == "areas":
@@ -141,9 +149,36 @@ def drilldown(request, kind, code):
     rework = events.filter(action="check", data__result="failed").order_by("created_at")
     candidates = events.filter(action__in=["dispatch", "resume", "decide_postpone"]).order_by("-id")[:DRILL_LIMIT]
     overdue_open = [e for e in candidates if _still_overdue(e, period)]
-    context = {"kind": kind, "code": code, "first": first, "last": last, "late": late, "rework": rework,
-               "overdue_open": overdue_open, "query": request.GET.urlencode()}  # fmt: skip
+    if kind == "departments":
+        department = Department.objects.filter(code=code).first()
+        title = department.name if department else code
+    else:
+        title = display.area_names([code]).get(code, code)
+    context = {"kind": kind, "code": code, "title": title, "first": first, "last": last,
+               "late": [_drill_row(e, e.data.get("due_at")) for e in late],
+               "rework": [_drill_row(e, None) for e in rework],
+               "overdue_open": [_drill_row(e, e.data.get("next_due_at"), at=False) for e in overdue_open],
+               "query": request.GET.urlencode()}  # fmt: skip
     return render(request, "evaluation/drilldown.html", context)
+
+
+def _drill_row(event, due_iso, at=True) -> dict:
+    """A case behind a figure, as a person reads it: category in the interface language, place by
+    name, times in the city's zone."""
+    case = event.case
+    try:
+        due = local(datetime.fromisoformat(due_iso)) if due_iso else ""
+    except (TypeError, ValueError):
+        due = ""
+    return {
+        "number": case.number,
+        "category": case.category.display_name,
+        "place": place_label(case),
+        "cell": case.cell.code if case.cell_id else "",
+        "at": local(event.created_at) if at else "",
+        "due": due,
+        "note": event.note,
+    }
 
 
 def _still_overdue(event, period) -> bool:
@@ -199,7 +234,7 @@ def monthly_report(request):
     _require(request)
     month, error = parse_month(request.GET.get("month") or f"{timezone.localdate():%Y-%m}")
     if error:
-        return render(request, "evaluation/error.html", {"error": InvalidData(fields={"month": error})}, status=400)
+        return _error(request, InvalidData(fields={"month": error}))
     published = PublishedReport.objects.filter(month=month).first()
     if published:
         figures, settings_used = published.figures, published.settings_used
@@ -210,12 +245,16 @@ def monthly_report(request):
     sections = [
         {
             "title": tables.TITLES[name],
-            "columns": tables.COLUMNS[name],
-            "rows": [[r.get(c) for c, _label in tables.COLUMNS[name]] for r in figures.get(name, [])],
+            "columns": display.page_columns(name, tables.COLUMNS[name]),
+            "rows": display.table_cells(name, tables.COLUMNS[name], figures.get(name, [])),
         }
         for name in tables.COLUMNS
     ]
-    context = {"month": month, "sections": sections, "published": published, "settings_used": settings_used,
+    publisher = published.published_by if published else None
+    context = {"month": month, "sections": sections, "published": published,
+               "published_at": local(published.published_at) if published else "",
+               "published_by": (publisher.get_full_name() or publisher.username) if publisher else "",
+               "settings": display.settings_rows(settings_used),
                "complete": periods.month_of(month)[1] < timezone.localdate()}  # fmt: skip
     return render(request, "evaluation/report.html", context)
 
@@ -227,12 +266,10 @@ def publish(request):
     _require(request)
     month, error = parse_month(request.POST.get("month", ""))
     if error:
-        return render(request, "evaluation/error.html", {"error": InvalidData(fields={"month": error})}, status=400)
+        return _error(request, InvalidData(fields={"month": error}))
     first, last = periods.month_of(month)
     if last >= timezone.localdate():
-        return render(
-            request, "evaluation/error.html", {"error": InvalidData(_("月份尚未结束，不能发布。"))}, status=400
-        )
+        return _error(request, InvalidData(_("月份尚未结束，不能发布。")))
     figures = {name: tables.compute(name, periods.from_dates(first, last)) for name in tables.COLUMNS}
     # Already published: the first publication stands.
     PublishedReport.objects.get_or_create(

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from city import grid
-from city.models import GridCell
+from city.models import Category, GridCell
 from city.roles import roles_of
 from citymgmt.errors import Forbidden, InvalidData
 from citymgmt.query import query_int
@@ -52,7 +53,7 @@ def _json(body: str, content_type="application/json") -> HttpResponse:
 def _cached(prefix: str, request, build) -> str:
     """A response body cached until any case changes (the log's last id is part of the key)."""
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:24]
-    key = f"maps:{prefix}:{live.last_event_id()}:{query}"
+    key = f"maps:{prefix}:{live.last_event_id()}:{get_language()}:{query}"  # names follow the language
     body = cache.get(key)
     if body is None:
         body = build()
@@ -112,6 +113,7 @@ def cases_geojson(request):
 
     def build():
         rows, next_after = queries.page(f, after, limit)
+        names = {(c.kind, c.code): c.display_name for c in Category.objects.all()}  # in the page's language
         features = [
             {
                 "type": "Feature",
@@ -121,10 +123,12 @@ def cases_geojson(request):
                     "state": state,
                     "light": light,
                     "category": ("C" if kind == "component" else "E") + code,
+                    "category_name": names.get((kind, code), code),
+                    "address": address,
                     "due_at": due.isoformat() if due else None,
                 },
             }
-            for _id, number, lng, lat, state, light, kind, code, due in rows
+            for _id, number, lng, lat, state, light, kind, code, due, address in rows
         ]
         return _dumps(
             {
@@ -149,7 +153,7 @@ def cases_compact(request):
         rows, next_after = queries.page(f, after, limit)
         data = [
             [number, round(lng, 6), round(lat, 6), state, light, ("C" if kind == "component" else "E") + code]
-            for _id, number, lng, lat, state, light, kind, code, _due in rows
+            for _id, number, lng, lat, state, light, kind, code, _due, _address in rows
         ]
         return _dumps({"last_id": last_id, "rows": data, "next": _next_url(request, "maps:cases-compact", next_after)})
 

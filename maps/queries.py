@@ -1,5 +1,6 @@
 """What the maps show, as plain queries: cases by filter, per-cell figures, today's figures, hot spots."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -7,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from city.models import Category
 from citymgmt.errors import InvalidData
 from citymgmt.query import finite, query_days, query_moment
 from dispatch.models import Case, CaseEvent, State
@@ -105,9 +107,9 @@ def page(f: CaseFilter, after: int, limit: int):
         map_cases(f)
         .filter(id__gt=after)
         .order_by("id")
-        .values_list("id", "number", "lng", "lat", "state", "light", "category__kind", "category__code", "due_at")[
-            : limit + 1
-        ]
+        .values_list(
+            "id", "number", "lng", "lat", "state", "light", "category__kind", "category__code", "due_at", "address"
+        )[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -163,23 +165,33 @@ def hot_cells(f: CaseFilter, limit: int = 20) -> list[dict]:
     """Cells where problems keep coming back: most cases in the period, with the top category."""
     cases = map_cases(f).filter(cell__isnull=False)
     top = list(
-        cases.values("cell__code", "cell__community__name").annotate(n=Count("id")).order_by("-n", "cell__code")[:limit]
+        cases.values("cell__code", "cell__community__name", "cell__community__street__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "cell__code")[:limit]
     )
+    categories = {c.pk: c for c in Category.objects.all()}
     for row in top:
         by_cat = (
             cases.filter(cell__code=row["cell__code"])
-            .values("category__name")
+            .values("category_id")
             .annotate(n=Count("id"))
-            .order_by("-n", "category__name")
+            .order_by("-n", "category_id")
             .first()
         )
-        row["top_category"], row["top_category_n"] = by_cat["category__name"], by_cat["n"]
+        category = categories[by_cat["category_id"]]
+        # Names in the interface's language; the code for hovering.
+        row["top_category"], row["top_category_n"] = category.display_name, by_cat["n"]
+        row["top_category_code"] = category.full_code
+        row["cell_label"] = (
+            f"{row['cell__community__street__name']} {row['cell__community__name']} {row['cell__code'][12:]}"
+        )
     return top
 
 
 def hot_places(f: CaseFilter, limit: int = 20) -> list[dict]:
-    """Addresses reported again and again (the same text, any case)."""
-    return list(
+    """Addresses reported again and again (the same text, any case). An address made from the
+    area's names ends with the grid code in brackets: the code goes to `code`, shown on hover."""
+    rows = list(
         map_cases(f)
         .exclude(address="")
         .values("address")
@@ -187,6 +199,13 @@ def hot_places(f: CaseFilter, limit: int = 20) -> list[dict]:
         .filter(n__gt=1)
         .order_by("-n", "address")[:limit]
     )
+    for row in rows:
+        match = _TRAILING_CODE.match(row["address"])
+        row["label"], row["code"] = (match[1], match[2]) if match else (row["address"], "")
+    return rows
+
+
+_TRAILING_CODE = re.compile(r"^(.*\S)\s*\((\d{14,15})\)$")
 
 
 def heat_points(f: CaseFilter, precision: int = 4) -> list[list[float]]:

@@ -39,6 +39,7 @@ def _page(request, template, *, title, wall=False):
         query["from"] = f.date_from.isoformat()
     config = {
         "names": built.names,
+        "locale": request.LANGUAGE_CODE,
         "labels": js_labels(),
         "workflow": client_table(),
         "colors": builder.LIGHT_COLORS,
@@ -56,6 +57,8 @@ def _page(request, template, *, title, wall=False):
             "to": f.date_to.isoformat() if f.date_to else "",
         },
         "strings": {"open_cases": _("在办"), "due": _("时限"), "open": _("打开"), "cell": _("网格")},
+        # Category names in the interface's language (the case feeds carry codes only).
+        "category_names": {c.full_code: c.display_name for c in Category.objects.all()},
         "wall": wall,
         "case_url": _case_page_for(request.user),
     }
@@ -110,8 +113,14 @@ def hotspots(request):
             "filter": f,
             "cells": queries.hot_cells(f),
             "places": queries.hot_places(f),
+            "labels": {"street": _("街道"), "community": _("社区")},
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
-            "config": {"names": built.names, "grid_url": reverse("maps:grid-geojson"), "hot": True},
+            "config": {
+                "names": built.names,
+                "grid_url": reverse("maps:grid-geojson"),
+                "hot": True,
+                "strings": {"open_cases": _("在办")},
+            },
         },
         status=400 if error else 200,
     )

@@ -91,7 +91,17 @@ class LocateQuerySerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
 
 
+class NearPlaceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    distance_m = serializers.FloatField()
+
+
 class LocationSerializer(serializers.Serializer):
+    address = serializers.CharField(
+        help_text='An address for the point: the nearest gazetteer place within 150 m ("人民路 附近"), '
+        "else the district, street and community names with the grid code"
+    )
+    place = NearPlaceSerializer(allow_null=True, help_text="The gazetteer place the address names, if any")
     cell = AreaSerializer()
     community = AreaSerializer()
     street = AreaSerializer()

@@ -46,14 +46,16 @@ def _fresh_reference_caches():
     (Tests with Redis use a database of their own, 15 in CI, since clearing the cache flushes it.)"""
     from django.core.cache import cache
 
-    from city import calendar, grid
+    from city import calendar, gazetteer, grid
 
     cache.clear()
     calendar.invalidate()
     grid.invalidate()
+    gazetteer.invalidate()
     yield
     calendar.invalidate()
     grid.invalidate()
+    gazetteer.invalidate()
 
 
 @pytest.fixture

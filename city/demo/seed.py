@@ -11,12 +11,13 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max, Min
 
-from city import calendar
+from city import calendar, gazetteer
 from city.importers.categories import SHIPPED_TABLE, import_categories
 from city.importers.grid import import_grid
 from city.models import Community, Department, GridCell, Place, ResponsibilityGrid, Role, StaffProfile
 
 from .grid import demo_grid_features
+from .places import demo_places
 
 DEPARTMENTS = [
     # code, name, English name, phone
@@ -107,16 +108,22 @@ def _district_extent():
 
 
 def _ensure_places() -> int:
+    """The hand-written places, then the generated ones (`city.demo.places`); a name already
+    there is left alone."""
     ext = _district_extent()
-    n = 0
-    for name, kind, aliases, fx, fy in GAZETTEER:
+    have = set(Place.objects.values_list("name", flat=True))
+    new = []
+    rows = [(name, kind, aliases, fx, fy) for name, kind, aliases, fx, fy, _c in demo_places()]
+    for name, kind, aliases, fx, fy in [*GAZETTEER, *rows]:
+        if name in have:
+            continue
+        have.add(name)
         lng = round(ext["min_lng"] + fx * (ext["max_lng"] - ext["min_lng"]), 6)
         lat = round(ext["min_lat"] + fy * (ext["max_lat"] - ext["min_lat"]), 6)
-        _, was_created = Place.objects.get_or_create(
-            name=name, defaults={"kind": kind, "aliases": aliases, "lng": lng, "lat": lat}
-        )
-        n += was_created
-    return n
+        new.append(Place(name=name, kind=kind, aliases=aliases, lng=lng, lat=lat))
+    Place.objects.bulk_create(new)
+    gazetteer.invalidate()  # bulk_create sends no signals
+    return len(new)
 
 
 def _ensure_user(username: str, password: str, roles: list[str], department=None, **extra):

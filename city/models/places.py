@@ -9,6 +9,11 @@ class Place(models.Model):
         ROAD = "road", _("道路")
         LANDMARK = "landmark", _("地标")
         COMPOUND = "compound", _("小区")
+        SQUARE = "square", _("广场")
+        MARKET = "market", _("市场")
+        SCHOOL = "school", _("学校")
+        HOSPITAL = "hospital", _("医院")
+        PARK = "park", _("公园")
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from city import coords, grid
+from city import coords, gazetteer, grid
 from city.models import Category, TimeLimit
 from citymgmt.errors import NotFound
 
@@ -78,8 +78,12 @@ class LocateView(APIView):
         info = grid.locate(lng, lat)
         if info is None:
             raise NotFound(_("这个位置不在城市的网格内。"), fields={"lng": "outside_city", "lat": "outside_city"})
+        described = gazetteer.describe_point(lng, lat)
+        near = {"name": described.place, "distance_m": described.distance_m} if described.place else None
         return Response(
             {
+                "address": described.text,
+                "place": near,
                 "cell": {"code": info.cell_code, "name": info.cell_code},
                 "community": {"code": info.community_code, "name": info.community_name},
                 "street": {"code": info.street_code, "name": info.street_name},

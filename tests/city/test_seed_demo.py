@@ -88,3 +88,42 @@ def test_seed_cases_again_creates_nothing(seeded):
     before = (Case.objects.count(), CaseEvent.objects.count())
     assert seed_cases(80) == 0
     assert (Case.objects.count(), CaseEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_the_gazetteer_has_hundreds_of_places_over_every_street(seeded):
+    from city.demo.places import demo_places
+
+    assert Place.objects.count() >= 300
+    streets = {}
+    for place in Place.objects.all():
+        cell = grid.locate(place.lng, place.lat)
+        streets[cell.street_name] = streets.get(cell.street_name, 0) + 1
+    assert set(streets) == set(Street.objects.values_list("name", flat=True))
+    assert min(streets.values()) >= 50, streets
+    assert {"school", "market", "hospital", "park", "square", "compound", "road"} <= set(
+        Place.objects.values_list("kind", flat=True)
+    )
+    # A place named after a community lies in that community.
+    for name, _kind, _aliases, _x, _y, community in demo_places():
+        place = Place.objects.get(name=name)
+        if community and name not in {"水川路小区", "银山小区", "银光广场"}:  # hand-placed in seed.GAZETTEER
+            assert grid.locate(place.lng, place.lat).community_name == community, name
+
+
+@pytest.mark.django_db
+def test_intake_by_a_seeded_place_name_locates_the_case_in_its_cell(seeded, client):
+    from dispatch.models import Case
+
+    client.force_login(get_user_model().objects.get(username="calltaker01"))
+    place = Place.objects.get(name="诚信小学")
+    r = client.post(
+        "/console/intake/",
+        {"category": "E0102", "description": "校门口有暴露垃圾", "address": "诚信小学", "urgency": "normal",
+         "name": "张先生", "phone": "13800000000"},
+    )  # fmt: skip
+    assert r.status_code == 200
+    case = Case.objects.get(description="校门口有暴露垃圾")
+    assert case.cell.code == grid.locate(place.lng, place.lat).cell_code
+    assert case.cell.community.name == "诚信社区" and case.cell.community.street.name == "四龙路街道"
+    assert case.address == "诚信小学"

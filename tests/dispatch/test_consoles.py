@@ -76,6 +76,20 @@ def test_snapshots_hold_each_consoles_cases(city, make_case):
     assert client_for(city, "staff_shizheng").get("/console/department/snapshot").json()["cases"] == []
 
 
+@pytest.mark.parametrize("lang, name", [("zh-hans", "暴露垃圾"), ("en", "Exposed rubbish")])
+def test_console_lists_read_as_names_in_the_users_language(city, make_case, lang, name):
+    from city.models import Category
+
+    Category.objects.filter(name="暴露垃圾").update(name_en="Exposed rubbish")
+    make_case("reported", address="")  # the address comes from the point
+    client = client_for(city, "supervisor")
+    (case,) = client.get("/console/supervision/snapshot", HTTP_ACCEPT_LANGUAGE=lang).json()["cases"]
+    assert case["category_name"] == name and case["category_name_en"] == "Exposed rubbish"
+    assert case["place"] == "白银区 人民路街道 金鱼社区 (62040200100101)" and case["cell"] == "62040200100101"
+    html = client.get("/console/supervision/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert f"E0102 {name}</option>" in html  # the category filter
+
+
 def test_snapshot_hides_resident_phone(city, make_case):
     make_case("reported", reporter_phone="13812341234")
     body = client_for(city, "supervisor").get("/console/supervision/snapshot").content.decode()

@@ -104,7 +104,7 @@ def test_drilldown_lists_the_cases_behind_the_figures(city, make_case):
         .get("/evaluation/departments/huanwei/", {"from": "2026-11-24", "to": "2026-11-25"})
         .content.decode()
     )
-    assert html.count(case.number) == 2  # handled late, and reworked
+    assert html.count(f">{case.number}</a>") == 2  # handled late, and reworked (each a link to the case)
 
 
 def test_exports_csv_and_xlsx(city, today_cases):

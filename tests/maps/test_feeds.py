@@ -1,5 +1,6 @@
 """Map feeds and pages: what the database holds, filters, colours, access by role."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,37 @@ def test_the_layer_control_lists_cases_by_state_in_the_users_language(city, make
     assert all(shown(label, zh) for label in ["待受理 / 核实中", "处置中 / 挂账", "已办结"])
     en = client.get("/maps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert shown("Being handled / suspended", en) and not shown("处置中 / 挂账", en)
+
+
+@pytest.mark.parametrize("lang, name", [("zh-hans", "暴露垃圾"), ("en", "Exposed rubbish")])
+def test_popup_feed_and_filters_name_categories_in_the_users_language(city, make_case, lang, name):
+    from city.models import Category
+
+    Category.objects.filter(name="暴露垃圾").update(name_en="Exposed rubbish")
+    make_case("reported", address="人民路12号")
+    client = client_for(city, "leader")
+    body = client.get("/maps/api/cases.geojson", {"all": "1"}, HTTP_ACCEPT_LANGUAGE=lang).json()
+    (feature,) = body["features"]
+    assert feature["properties"]["category_name"] == name and feature["properties"]["address"] == "人民路12号"
+    html = client.get("/maps/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert f"E0102 {name}</option>" in html  # the category filter
+    config = json.loads(html.split('id="map-config" type="application/json">')[1].split("</script>")[0])
+    assert config["category_names"]["E0102"] == name  # what the popups show
+    hot = client.get("/maps/hotspots/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert f"E0102 {name}</option>" in hot
+
+
+@pytest.mark.parametrize("lang, name", [("zh-hans", "暴露垃圾"), ("en", "Exposed rubbish")])
+def test_hotspots_read_as_names_with_codes_on_hover(city, make_case, lang, name):
+    from city.models import Category
+
+    Category.objects.filter(name="暴露垃圾").update(name_en="Exposed rubbish")
+    for _ in range(2):
+        make_case("reported", address="")  # the address made from the point: area names and the code
+    html = client_for(city, "leader").get("/maps/hotspots/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    cells = html.split('id="hot-cells"')[1].split("</table>")[0]
+    assert f"{name} (2)" in cells
+    assert '<td title="62040200100101">人民路街道 金鱼社区 01</td>' in cells
+    places = html.split('id="hot-places"')[1].split("</table>")[0]
+    assert '<td title="62040200100101">白银区 人民路街道 金鱼社区</td>' in places
+    assert ">62040200100101<" not in html and "(62040200100101)" not in html

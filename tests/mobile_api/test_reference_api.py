@@ -3,7 +3,7 @@
 import pytest
 
 from city.coords import wgs84_to_gcj02
-from city.models import Category, TimeLimit
+from city.models import Category, Place, TimeLimit
 from tests.conftest import CELL_W, LAT, LNG
 
 
@@ -45,6 +45,8 @@ def test_locate_wgs84(api, city):
     r = api("inspector1").get("/api/v1/grid/locate", {"lng": LNG + CELL_W, "lat": LAT})
     assert r.status_code == 200
     assert r.json() == {
+        "address": "白银区 人民路街道 金鱼社区 (62040200100102)",
+        "place": None,
         "cell": {"code": "62040200100102", "name": "62040200100102"},
         "community": {"code": "620402001001", "name": "金鱼社区"},
         "street": {"code": "620402001", "name": "人民路街道"},
@@ -103,3 +105,11 @@ def test_unknown_api_paths_answer_json_not_html(api, city, client):
     assert api("inspector1").get("/api/v1/photos/-1").json()["error"]["code"] == "not_found"
     # Pages outside /api/ keep Django's HTML 404.
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_locate_names_the_nearest_gazetteer_place(api, city):
+    Place.objects.create(name="金鱼公园", kind="park", lng=LNG + 0.0005, lat=LAT)  # ≈ 45 m east
+    r = api("inspector1").get("/api/v1/grid/locate", {"lng": LNG, "lat": LAT})
+    assert r.json()["address"] == "金鱼公园 附近"
+    assert r.json()["place"]["name"] == "金鱼公园" and 40 < r.json()["place"]["distance_m"] < 50
+    assert r.json()["cell"]["code"] == "62040200100101"

@@ -17,7 +17,10 @@
     for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
     return node;
   };
-  const fmt = (iso) => (iso ? new Date(iso).toLocaleString(config.locale, { hour12: false }) : "—");
+  // Times in the city's zone, whatever the browser's; names in the interface's language.
+  const fmt = (iso) => (iso ? new Date(iso).toLocaleString(config.locale, { hour12: false, timeZone: config.workflow.time_zone }) : "—");
+  const categoryNames = Object.fromEntries(config.categories);
+  const categoryName = (c) => categoryNames[c.category] || (config.locale === "en" && c.category_name_en) || c.category_name;
 
   // The workflow's rules come from the server (dispatch.labels.client_table): which states this
   // console lists, its lists, each action's fields and photos. This script holds none of them.
@@ -60,7 +63,7 @@
   const COLUMNS = [
     ["number", T.number, (c) => c.number, (c) => [el("span", { class: "dot" }),
       el("a", { href: caseUrl(c.number), title: T.open_case, onclick: (e) => e.stopPropagation() }, c.number)]],
-    ["category_name", T.category, (c) => c.category, (c) => [c.category_name], (c) => c.category + " " + c.category_name],
+    ["category_name", T.category, (c) => c.category, (c) => [categoryName(c)], (c) => c.category + " " + categoryName(c)],
     ["state_name", T.state, (c) => L.states[c.state] || c.state, (c) => [L.states[c.state] || c.state]],
     // A case waiting for dispatch has no holder (after a return the department is only the one that returned it).
     ["department_name", T.department, (c) => holder(c), (c) => [holder(c)]],
@@ -384,10 +387,10 @@
       });
       actions.append(form);
     }
-    const place = [c.address, c.cell ? "(" + c.cell + ")" : ""].filter(Boolean).join(" ");
+    const place = el("span", { title: c.cell || "" }, c.place || c.address || "");
     panel.replaceChildren(
-      el("h2", {}, el("a", { href: caseUrl(c.number), title: T.open_case }, c.number), " · " + c.category_name),
-      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · " + place),
+      el("h2", {}, el("a", { href: caseUrl(c.number), title: T.open_case }, c.number), " · " + categoryName(c)),
+      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · ", place),
       el("p", {}, c.description),
       el("p", { class: "meta" }, T.reported + " " + fmt(c.reported_at) + " · " + T.due + " " + fmt(c.due_at) + (c.reporter_phone ? " · ☎ " + c.reporter_phone : "")),
       ...decisionFacts(c, facts),

@@ -36,7 +36,7 @@
       style: shade,
       onEachFeature: (f, l) => l.bindTooltip(() => {
         const fig = cellFigures[f.properties.code];
-        return f.properties.code + " " + f.properties.community + (fig ? ` · ${cfg.strings.open_cases} ${fig.open}` : "");
+        return f.properties.community + " (" + f.properties.code + ")" + (fig ? ` · ${cfg.strings.open_cases} ${fig.open}` : "");
       }),
     }).addTo(gridLayer);
     map.getContainer().dataset.cells = String(data.features.length);
@@ -66,10 +66,15 @@
   };
   function popup(m) {
     const d = m.caseData;
-    return `<strong>${d.number}</strong><br>${d.category_name || d.category}<br>${cfg.labels.states[d.state] || d.state}` +
-      (d.due_at ? `<br>${cfg.strings.due} ${new Date(d.due_at).toLocaleString()}` : "") +
+    const category = (cfg.category_names || {})[d.category] || d.category_name || d.category;
+    return `<strong>${d.number}</strong><br>${escapeHtml(category)}<br>${cfg.labels.states[d.state] || d.state}` +
+      (d.address ? `<br>${escapeHtml(d.address)}` : "") +
+      (d.due_at ? `<br>${cfg.strings.due} ${cityTime.format(new Date(d.due_at))}` : "") +
       `<br><a href="${cfg.case_url}#${d.number}" target="_blank">${cfg.strings.open}</a>`;
   }
+  // Times in the city's zone, whatever the browser's.
+  const cityTime = new Intl.DateTimeFormat(cfg.locale || undefined, { timeZone: cfg.workflow.time_zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const escapeHtml = (t) => String(t).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
   function place(d) {
     let m = markers.get(d.number);
     const target = layerOf[d.state];

@@ -186,10 +186,31 @@ function locate() {
       position = { lng: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy, at: Date.now() };
       $("#position").textContent = `${S.located} ${position.lng.toFixed(5)}, ${position.lat.toFixed(5)} (±${Math.round(position.accuracy)} m)`;
       $("#position").className = "";
+      describePosition();
     },
     () => { if (!position) { $("#position").textContent = S.no_location; $("#position").className = "error"; } },
     { enableHighAccuracy: true, timeout: 20000, maximumAge: 10000 },
   );
+}
+
+// The address a person reads, from the server's gazetteer (nearest named place, else the
+// community and street): filled in while the inspector has not typed one of their own.
+let described = null; // {lng, lat, at} of the last fix the server described
+async function describePosition() {
+  const input = $("#report-address");
+  if (!position || (input.value && input.dataset.auto !== "1")) return;
+  const moved = described ? Math.hypot((position.lng - described.lng) * 89000, (position.lat - described.lat) * 111000) : Infinity;
+  if (moved < 20 || (described && Date.now() - described.at < 10000)) return;
+  described = { lng: position.lng, lat: position.lat, at: Date.now() };
+  try {
+    const r = await api("GET", `/api/v1/grid/locate?lng=${position.lng}&lat=${position.lat}`, undefined, undefined, 10000);
+    if (!r.ok) return;
+    const body = await r.json();
+    if (body.address && (!input.value || input.dataset.auto === "1")) {
+      input.value = body.address;
+      input.dataset.auto = "1";
+    }
+  } catch (err) { described = null; /* offline: the server describes the point when the report arrives */ }
 }
 
 const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
@@ -263,6 +284,9 @@ async function makeReport(form, key) {
   }
   form.reset();
   reportKey = crypto.randomUUID(); // a new report from here on
+  $("#report-address").dataset.auto = "";
+  described = null;
+  describePosition();
   renderCategories("");
   say(S.queued);
   await showQueue();
@@ -545,7 +569,8 @@ $("#logout").addEventListener("click", async () => {
   show();
 });
 $("#report-form").addEventListener("submit", submitReport);
-$("#locate").addEventListener("click", locate);
+$("#locate").addEventListener("click", () => { described = null; locate(); describePosition(); });
+$("#report-address").addEventListener("input", (e) => { e.target.dataset.auto = ""; });
 $("#category-search").addEventListener("input", (e) => renderCategories(e.target.value));
 $("#category-search").addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); }); // not a report
 $("#rejected-dismiss").addEventListener("click", () => { Rejected.clear(); showQueue(); });
