@@ -95,7 +95,10 @@ class CaseQuery(filters.FilterSet):
     street = filters.CharFilter(field_name="cell__community__street__code", label=_("街道"), max_length=9)
     community = filters.CharFilter(field_name="cell__community__code", label=_("社区"), max_length=12)
     light = filters.MultipleChoiceFilter(choices=[c for c in Light.choices if c[0]], label=_("警示灯"))
-    overdue = filters.BooleanFilter(method="filter_overdue", label=_("已超期"))
+    # "true" / "false" only: anything else is a 400 (a lenient boolean would read "-1" as "not given").
+    overdue = filters.ChoiceFilter(
+        choices=[("true", _("是")), ("false", _("否"))], method="filter_overdue", label=_("已超期")
+    )
     urgency = filters.ChoiceFilter(choices=Urgency.choices, label=_("紧急程度"))
     reported_from = BoundedDateFilter(field_name="reported_at", label=_("上报日期起"))
     reported_to = BoundedDateFilter(field_name="reported_at", end=True, label=_("上报日期止"))
@@ -134,8 +137,9 @@ class CaseQuery(filters.FilterSet):
         return qs.filter(category_id__in=matching)
 
     def filter_overdue(self, qs, name, value):
-        if value is None:
+        if value in (None, ""):
             return qs
+        value = value == "true"
         rule = Q(due_at__lt=timezone.now()) & ~Q(state__in=FINAL_STATES) & ~Q(state=State.SUSPENDED)
         return qs.filter(rule) if value else qs.exclude(rule)
 
