@@ -7,10 +7,9 @@ light at any moment is a comparison, and the worker finds changes with indexed r
 
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
-
 from city import calendar
 from city.models import TimeLimit
+from citymgmt import softcache
 
 from .models.cases import Light
 
@@ -28,17 +27,15 @@ _LIMIT_CACHE_SECONDS = 60
 
 
 def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
-    key = f"timelimit:{category_id}:{stage}:{urgency}"
-    found = cache.get(key)
-    if found is None:
+    def from_database():
         row = (
             TimeLimit.objects.filter(category_id=category_id, stage=stage, urgency=urgency)
             .values_list("amount", "unit")
             .first()
         )
-        found = tuple(row) if row else FALLBACK_LIMITS[stage]
-        cache.set(key, found, _LIMIT_CACHE_SECONDS)
-    return found
+        return tuple(row) if row else FALLBACK_LIMITS[stage]
+
+    return softcache.get_or_build(f"timelimit:{category_id}:{stage}:{urgency}", from_database, _LIMIT_CACHE_SECONDS)
 
 
 def is_natural(unit: str) -> bool:

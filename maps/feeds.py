@@ -7,7 +7,6 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 from city import grid
 from city.models import GridCell
 from city.roles import roles_of
+from citymgmt import softcache
 from citymgmt.errors import DomainError, Forbidden, InvalidData, error_body
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
@@ -54,12 +54,7 @@ def _json(body: str, content_type="application/json") -> HttpResponse:
 def _cached(prefix: str, request, build) -> str:
     """A response body cached until any case changes (the log's last id is part of the key)."""
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:24]
-    key = f"maps:{prefix}:{live.last_event_id()}:{query}"
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.set(key, body, 300)
-    return body
+    return softcache.get_or_build(f"maps:{prefix}:{live.last_event_id()}:{query}", build, 300)
 
 
 def _int(request, name, default):
@@ -86,8 +81,8 @@ def grid_geojson(request):
     except InvalidData as exc:
         return JsonResponse(error_body(exc), status=400)
     key = f"maps:grid:{grid.shared.shared_version()}:{','.join(map(str, bbox)) if bbox else 'all'}"
-    body = cache.get(key)
-    if body is None:
+
+    def build():
         cells = GridCell.objects.select_related("community").order_by("code")
         if bbox:
             cells = cells.filter(max_lng__gte=bbox[0], min_lng__lte=bbox[2], max_lat__gte=bbox[1], min_lat__lte=bbox[3])
@@ -95,9 +90,9 @@ def grid_geojson(request):
             {"type": "Feature", "geometry": c.geometry, "properties": {"code": c.code, "community": c.community.name}}
             for c in cells[:MAX_CELLS]
         ]
-        body = _dumps({"type": "FeatureCollection", "features": features})
-        cache.set(key, body, 3600)
-    return _json(body, "application/geo+json")
+        return _dumps({"type": "FeatureCollection", "features": features})
+
+    return _json(softcache.get_or_build(key, build, 3600), "application/geo+json")
 
 
 def _next_url(request, name, after):
@@ -173,4 +168,4 @@ def today(request):
 
 @map_feed
 def inspectors(request):
-    return _json(_dumps({"inspectors": [p.as_json() for p in positions.store().latest()]}))
+    return _json(_dumps({"inspectors": [p.as_json() for p in positions.latest()]}))

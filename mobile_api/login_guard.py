@@ -1,12 +1,15 @@
-"""Password guessing: count failed logins per username and per address; over the limit → 429."""
+"""Password guessing: count failed logins per username and per address; over the limit → 429.
+
+The counts live in the cache: while it does not answer, the limit fails open (logins go on, a
+log line says the guard is off) rather than refusing every login."""
 
 import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from citymgmt import softcache
 from citymgmt.errors import Throttled
 
 logger = logging.getLogger("mobile_api.auth")
@@ -22,7 +25,7 @@ def _key(kind: str, value: str) -> str:
 
 def check(username: str, address: str) -> None:
     """Refuse before checking the password, so a throttled guess learns nothing."""
-    counts = cache.get_many([_key("user", username), _key("addr", address)])
+    counts = softcache.get_many([_key("user", username), _key("addr", address)])
     if (
         counts.get(_key("user", username), 0) >= LIMIT_PER_USERNAME
         or counts.get(_key("addr", address), 0) >= LIMIT_PER_ADDRESS
@@ -34,13 +37,10 @@ def check(username: str, address: str) -> None:
 def record_failure(username: str, address: str) -> None:
     for key in (_key("user", username), _key("addr", address)):
         # add() starts the window; incr() is atomic in Redis and in the local-memory cache.
-        if not cache.add(key, 1, WINDOW_S):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.add(key, 1, WINDOW_S)
+        if softcache.add(key, 1, WINDOW_S) is False and softcache.incr(key) is None:
+            softcache.add(key, 1, WINDOW_S)  # expired between the two
     logger.warning("login failed: username=%r address=%s", username[:150], address)
 
 
 def record_success(username: str) -> None:
-    cache.delete(_key("user", username))
+    softcache.delete(_key("user", username))
