@@ -2,11 +2,13 @@
 and a helper that drives a case to any state through the real workflow."""
 
 import io
+import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -24,6 +26,59 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
 LNG, LAT = 104.1700, 36.5450  # inside cell 62040200100101
 CELL_W, CELL_H = 0.0011183, 0.000899
+
+
+# --------------------------------------------------------------------------- the clock moved ahead
+
+# CITYMGMT_TEST_CLOCK_SHIFT_DAYS=365 runs the whole session a year ahead (the clock still ticks):
+# a test that only passes on today's date is a date bomb, and this finds it before the date does
+# (.ci/run runs the SQLite pass so). Tests must use fixed clocks (T0, time_machine) or dates
+# relative to now.
+#
+# Tests that talk to another process (the browser tests' daphne, Chromium's own JavaScript clock,
+# tests/citymgmt/test_redis_outage.py's daphne) run on the real clock: time-machine moves only
+# this process's clock, and a server a year behind its test (reports "from the future", tokens
+# "expired") would test nothing but the mismatch. They are the tests that use the `daphne`,
+# `live_url` or `browser` fixtures, or carry the `real_clock` marker.
+CLOCK_SHIFT_DAYS = int(os.environ.get("CITYMGMT_TEST_CLOCK_SHIFT_DAYS") or 0)
+OTHER_PROCESS_FIXTURES = {"daphne", "live_url", "browser"}
+
+
+class ShiftedClock:
+    def __init__(self, days: int):
+        self.days = days
+        self.traveller = None
+
+    def start(self):
+        self.traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=self.days), tick=True)
+        self.traveller.start()
+
+    def stop(self):
+        self.traveller.stop()  # back to the real clock (time-machine's patches read the real time)
+        self.traveller = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock():
+    if not CLOCK_SHIFT_DAYS:
+        yield None
+        return
+    clock = ShiftedClock(CLOCK_SHIFT_DAYS)
+    clock.start()
+    yield clock
+    if clock.traveller is not None:
+        clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_with_other_processes(request, _shifted_clock):
+    other_process = request.node.get_closest_marker("real_clock") or OTHER_PROCESS_FIXTURES & set(request.fixturenames)
+    if _shifted_clock is None or not other_process:
+        yield
+        return
+    _shifted_clock.stop()
+    yield
+    _shifted_clock.start()
 
 
 def square(lng, lat, w=CELL_W, h=CELL_H):

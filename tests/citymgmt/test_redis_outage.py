@@ -28,7 +28,10 @@ from mobile_api.models import ApiToken
 from tests.conftest import LAT, LNG
 from tests.live import Daphne, free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH"),
+    pytest.mark.real_clock,  # a daphne process of its own: it does not see a shifted test clock
+]
 
 
 class RedisServer:
