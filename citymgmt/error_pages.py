@@ -5,28 +5,25 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .errors import DomainError, Forbidden, InvalidData, NotFound, error_body
+from .errors import Forbidden, InvalidData, NotFound
+from .middleware import json_error
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def _json(exc: DomainError) -> JsonResponse:
-    return JsonResponse(error_body(exc), status=exc.status, json_dumps_params={"ensure_ascii": False})
-
-
 def bad_request(request, exception):
-    return _json(InvalidData()) if _is_api(request) else defaults.bad_request(request, exception)
+    return json_error(InvalidData()) if _is_api(request) else defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):
-    return _json(Forbidden()) if _is_api(request) else defaults.permission_denied(request, exception)
+    return json_error(Forbidden()) if _is_api(request) else defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return _json(NotFound(_("没有这个接口地址：%(path)s") % {"path": request.path[:200]}))
+        return json_error(NotFound(_("没有这个接口地址：%(path)s") % {"path": request.path[:200]}))
     return defaults.page_not_found(request, exception)
 
 

@@ -8,6 +8,7 @@ from city.roles import has_role, roles_of
 from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
 from dispatch.board import console_titles
+from dispatch.search import may_query
 from evaluation.access import may_see as may_see_evaluation
 
 
@@ -20,6 +21,8 @@ def menu_for(user) -> list[dict]:
         for name, title in console_titles().items()
         if board.may_open(user, name)
     ]
+    if may_query(user):
+        items.append({"key": "cases", "url": reverse("dispatch:cases"), "label": _("综合查询")})
     if has_role(user, Role.CALL_TAKER):
         items.append({"key": "intake", "url": reverse("dispatch:intake"), "label": _("热线受理")})
     if roles_of(user) & CITY_WIDE_ROLES:
@@ -37,4 +40,6 @@ def menu_for(user) -> list[dict]:
 def menu(request) -> dict:
     """Template context processor: `menu` for base.html's header."""
     user = getattr(request, "user", None)
-    return {"menu": menu_for(user) if user is not None else []}
+    if user is None:
+        return {"menu": [], "can_query": False}
+    return {"menu": menu_for(user), "can_query": user.is_authenticated and may_query(user)}

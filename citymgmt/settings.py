@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "citymgmt.middleware.DomainErrorMiddleware",  # domain errors of non-DRF views → error JSON or page
 ]
 
 ROOT_URLCONF = "citymgmt.urls"
@@ -103,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache when REDIS_URL is set; in-memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # pitfalls.md: redis-py 8 caps a pool at 100 connections, which breaks past ~100 sockets.
+    # redis-py 8 caps a pool at 100 connections by default, which breaks past ~100 sockets a process.
     _redis_host = {"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=2000)}
     CHANNEL_LAYERS = {
         "default": {
@@ -221,6 +222,13 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
+
+# --- Tuning: every setting the code reads is declared here, with its default (and in the README).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)  # a handset token's lifetime
+POSITION_TRAIL_SAMPLE_S = env.int("POSITION_TRAIL_SAMPLE_S", default=30)  # at most one kept trail point per …
+POSITION_EVENT_INTERVAL_S = env.int("POSITION_EVENT_INTERVAL_S", default=5)  # inspector.position on boards
+REPLAY_MAX_EVENTS = env.int("REPLAY_MAX_EVENTS", default=5000)  # a longer gap → resync instead of replay
+REPLAY_MAX_AGE_HOURS = env.int("REPLAY_MAX_AGE_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ page loads a snapshot, then applies live events from the log id the snapshot was
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from city.models import Role
 from city.roles import department_of, roles_of
@@ -12,11 +13,29 @@ from .broadcast import case_summary
 from .models import Case, State
 from .models.cases import OPEN_STATES
 
-# Which states each console lists; the page's JavaScript holds the same rule for live events.
+# Which states each console lists. The page receives this table (dispatch.labels.client_table)
+# and applies the same rule to live events.
 CONSOLE_STATES = {
     "supervision": (State.REPORTED, State.VERIFYING),
     "dispatch": (State.REGISTERED, State.DISPATCHED, State.SUSPENDED),
     "department": (State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING),
+}
+# The lists a console shows, top to bottom: (id, title, rule). A case is in a list when its state
+# is one of the rule's states and, where the rule says, its light is that light or it carries a
+# request waiting for a decision.
+CONSOLE_SECTIONS = {
+    "supervision": [("queue", gettext_lazy("待受理案件"), {"states": CONSOLE_STATES["supervision"]})],
+    "dispatch": [
+        ("to-dispatch", gettext_lazy("待派遣"), {"states": (State.REGISTERED,)}),
+        ("requests", gettext_lazy("待审批申请"), {"states": (State.DISPATCHED,), "pending_request": True}),
+        ("red", gettext_lazy("红灯"), {"states": (State.DISPATCHED,), "light": "red"}),
+        ("yellow", gettext_lazy("黄灯"), {"states": (State.DISPATCHED,), "light": "yellow"}),
+        ("suspended", gettext_lazy("挂账中"), {"states": (State.SUSPENDED,)}),
+    ],
+    "department": [
+        ("to-handle", gettext_lazy("待处置"), {"states": (State.DISPATCHED,)}),
+        ("waiting", gettext_lazy("已处置待核查 / 挂账"), {"states": (State.SUSPENDED, State.HANDLED, State.CHECKING)}),
+    ],
 }
 # Leaders look on (the workflow gives them no action); the maps link them to cases here.
 CONSOLE_ROLES = {

@@ -13,9 +13,6 @@ from django.utils import timezone
 from .broadcast import event_message
 from .models import CaseEvent
 
-REPLAY_MAX_EVENTS = getattr(settings, "REPLAY_MAX_EVENTS", 5000)
-REPLAY_MAX_AGE = timedelta(hours=getattr(settings, "REPLAY_MAX_AGE_HOURS", 24))
-
 
 class ResyncNeeded(Exception):
     pass
@@ -37,10 +34,11 @@ def replay(groups: set[str], since: int, before: int | None = None) -> list[dict
         .order_by("id")
         .select_related("case")
         .only("id", "kind", "action", "from_state", "to_state", "created_at", "summary", "case__number")
-        [: REPLAY_MAX_EVENTS + 1]
+        [: settings.REPLAY_MAX_EVENTS + 1]
     )  # fmt: skip
     events = list(events)
-    if len(events) > REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - REPLAY_MAX_AGE):
+    max_age = timedelta(hours=settings.REPLAY_MAX_AGE_HOURS)
+    if len(events) > settings.REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - max_age):
         raise ResyncNeeded()
     # Each event as it was written and sent live: its own stored case summary, never today's case
     # (an audience must not learn what happened after it stopped receiving the case's events).

@@ -35,6 +35,7 @@ from .workflow import (
     SYSTEM,
     TRANSITIONS,
     allowed_actions,
+    check_params,
 )
 
 logger = logging.getLogger("dispatch.actions")
@@ -43,7 +44,6 @@ logger = logging.getLogger("dispatch.actions")
 _EVENT_LOCK_KEY = 0x63697479  # "city"
 # What an event's case summary reads: loaded with the case, not one query each.
 SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
-MAX_POSTPONE_HOURS = 720
 
 
 # --------------------------------------------------------------------------- who acts
@@ -301,6 +301,12 @@ def get_case(number: str) -> Case:
         raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
 
 
+def _locked_case(**lookup) -> Case | None:
+    """The case, row-locked until the transaction ends, with what its event summary needs: the lock
+    serialises concurrent changes to one case, so the second sees the first's result."""
+    return Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(**lookup).first()
+
+
 def act(
     case: Case | str,
     action: str,
@@ -323,11 +329,9 @@ def act(
     number = case.number if isinstance(case, Case) else case
     checked_photos = photos.check_photos(photo_files)
     with transaction.atomic():
-        # The row lock serialises concurrent actions on one case: the second sees the first's result.
-        try:
-            case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).get(number=number)
-        except Case.DoesNotExist as exc:
-            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number}) from exc
+        case = _locked_case(number=number)
+        if case is None:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
         if expected_version is not None and case.version != expected_version:
             raise Conflict(current_version=case.version, state=case.state)
         if case.state not in transition.sources:
@@ -410,28 +414,25 @@ def _enter_state(case, from_state, now) -> None:
 
 
 def _check_params(transition, params, checked_photos) -> None:
-    missing = {}
-    for name in transition.requires:
-        value = params.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            missing[name] = "required"
-    for name, allowed in transition.choices.items():
-        if name in params and params[name] not in allowed and name not in missing:
-            missing[name] = "invalid"
-    if transition.needs_photos and not checked_photos:
-        missing["photos"] = "required"
-    if missing:
-        raise InvalidData(_("缺少或无效的字段：%(f)s") % {"f": ", ".join(sorted(missing))}, fields=missing)
-
-
-def _bool(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if str(value).strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise InvalidData(fields={"approve": "invalid"})
+    """The transition's declared fields and photos (workflow.check_params) decide; one message."""
+    problems = check_params(transition, params, len(checked_photos))
+    if not problems:
+        return
+    name, problem = next(iter(problems.items()))
+    field = transition.field(name)
+    if len(problems) == 1 and problem == "out_of_range" and field is not None:
+        message = _("“%(label)s”须在 %(min)s 到 %(max)s 之间。") % {
+            "label": field.label,
+            "min": f"{field.min:g}",
+            "max": f"{field.max:g}",
+        }
+    elif len(problems) == 1 and name == "photos" and problem == "required":
+        message = _("此操作须上传照片。")
+    elif len(problems) == 1 and name == "photos" and problem == "not_accepted":
+        message = _("此操作不接受照片。")
+    else:
+        message = _("缺少或无效的字段：%(f)s") % {"f": ", ".join(sorted(problems))}
+    raise InvalidData(message, fields=problems)
 
 
 def _inspector(value):
@@ -538,12 +539,7 @@ def _apply_return(case, params, actor, now):
 
 
 def _apply_request_postpone(case, params, actor, now):
-    try:
-        hours = int(params["hours"])
-    except (TypeError, ValueError) as exc:
-        raise InvalidData(fields={"hours": "invalid"}) from exc
-    if not 1 <= hours <= MAX_POSTPONE_HOURS:
-        raise InvalidData(_("延期小时数须在 1 到 720 之间。"), fields={"hours": "out_of_range"})
+    hours = params["hours"]  # a whole number within the table's limits (check_params)
     if case.pending_request:
         raise Conflict(_("已有待审批的申请。"), fields={"pending_request": case.pending_request})
     case.pending_request, case.pending_hours, case.pending_reason = "postpone", hours, params["reason"]
@@ -553,7 +549,7 @@ def _apply_request_postpone(case, params, actor, now):
 def _apply_decide_postpone(case, params, actor, now):
     if case.pending_request != "postpone":
         raise Conflict(_("没有待审批的延期申请。"), fields={"pending_request": "none"})
-    approve = _bool(params["approve"])
+    approve = params["approve"]  # a boolean (check_params)
     hours = case.pending_hours
     if approve:
         deadlines.extend(case, hours, now)
@@ -572,7 +568,6 @@ def _apply_request_suspend(case, params, actor, now):
 def _apply_decide_suspend(case, params, actor, now):
     if case.pending_request != "suspend":
         raise Conflict(_("没有待审批的挂账申请。"), fields={"pending_request": "none"})
-    params["approve"] = _bool(params["approve"])
     case.pending_request, case.pending_hours, case.pending_reason = "", None, ""
     return params.get("note", ""), {"approve": params["approve"]}, []
 
@@ -641,9 +636,7 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
     checked_photos = photos.check_photos(photo_files)
     number = case.number if isinstance(case, Case) else case
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(number=number).first()
-        )
+        case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
         data = dict(data or {})
@@ -671,7 +664,7 @@ def record_light_change(case_id: int, now: datetime | None = None) -> CaseEvent 
     """Re-read a case's light at `now`; if it changed, store it and log one `case.warning` event."""
     now = now or timezone.now()
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related(*SUMMARY_RELATED).filter(pk=case_id).first()
+        case = _locked_case(pk=case_id)
         if case is None or case.state not in STAGE_OF_STATE or case.due_at is None:
             return None
         light = deadlines.light_at(case, now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_pages, views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -10,4 +10,10 @@ urlpatterns = [
     path("console/<str:name>/", views.console, name="console"),
     path("console/<str:name>/snapshot", views.snapshot, name="snapshot"),
     path("console/<str:name>/counts", views.counts, name="counts"),
+    path("cases/", case_pages.cases, name="cases"),
+    path("cases/export.<str:fmt>", case_pages.cases_export, name="cases-export"),
+    path("cases/print.pdf", case_pages.cases_pdf, name="cases-pdf"),
+    path("cases/<str:number>/", case_pages.case_page, name="case"),
+    path("cases/<str:number>/print/", case_pages.case_print, name="case-print"),
+    path("cases/<str:number>/print.pdf", case_pages.case_pdf, name="case-pdf"),
 ]

@@ -21,7 +21,7 @@ from . import board, services
 from .access import visible_cases
 from .board import console_titles
 from .forms import IntakeForm
-from .labels import js_labels
+from .labels import client_table, js_labels
 from .models import PossibleDuplicate, Source
 
 CONSOLE_TEMPLATES = {
@@ -49,12 +49,14 @@ def console(request, name):
         "title": str(title),
         "locale": request.LANGUAGE_CODE,
         "labels": js_labels(),
+        "workflow": client_table(),
         "strings": _strings(),
         "snapshot_url": reverse("dispatch:snapshot", args=[name]),
         "counts_url": reverse("dispatch:counts", args=[name]),
         "department_id": department.pk if department else None,
         "department_names": dict(Department.objects.filter(active=True).order_by("code").values_list("code", "name")),
-        "inspectors": [(u.username, u.get_full_name() or u.username) for u in inspectors],
+        # Whom a "user" field of the workflow may name, by the role the field asks for.
+        "users": {Role.INSPECTOR: [(u.username, u.get_full_name() or u.username) for u in inspectors]},
         "map": map_config(),
         "categories": [
             (c.full_code, c.name)
@@ -75,18 +77,13 @@ def console(request, name):
 
 def _strings() -> dict:
     """The page script's words, translated here so that the script itself holds none."""
+    # The lists' titles, the forms' fields and their labels come with the workflow table.
     words = {
-        "queue": _("待受理案件"), "to_dispatch": _("待派遣"), "requests": _("待审批申请"), "red": _("红灯"),
-        "yellow": _("黄灯"), "suspended": _("挂账中"), "to_handle": _("待处置"), "waiting": _("已处置待核查 / 挂账"),
+        "red": _("红灯"), "yellow": _("黄灯"),
         "number": _("案卷号"), "category": _("类别"), "state": _("状态"), "place": _("位置"), "source": _("来源"),
         "time": _("时间"), "urgent": _("紧急"), "returned": _("回退"), "pending_postpone": _("申请延期"),
         "pending_suspend": _("申请挂账"), "dispatch_to": _("派往"), "done": _("已完成"), "reported": _("上报"),
-        "due": _("时限"), "duplicates": _("可能重复"), "timeline": _("流转记录"), "approve": _("同意"),
-        "deny": _("不同意"), "field_inspector": _("监督员"), "field_note": _("意见"), "field_result": _("结果"),
-        "field_photos": _("照片"), "field_reason": _("理由"), "field_master": _("主案卷号"),
-        "field_department": _("部门"), "field_hours": _("延期小时"), "field_approve": _("审批"),
-        "result_exists": _("属实"), "result_not_found": _("不属实"), "result_unable": _("无法核实"),
-        "result_passed": _("通过"), "result_failed": _("不通过"),
+        "due": _("时限"), "duplicates": _("可能重复"), "timeline": _("流转记录"),
     }  # fmt: skip
     return {k: str(v) for k, v in words.items()}
 

@@ -1,4 +1,4 @@
-"""Evaluation indicators 综合评价 (domain.md §4), computed from the case event log alone.
+"""Evaluation indicators 综合评价 (the README's Evaluation section), computed from the case event log alone.
 
 Every figure for a period [start, end) is read from events written before `end` — never from the
 cases' current fields — so a past month's figures do not change when its cases move on. Each

@@ -25,10 +25,8 @@ from .models import PositionSample
 
 logger = logging.getLogger(__name__)
 
-TRAIL_SAMPLE = timedelta(seconds=getattr(settings, "POSITION_TRAIL_SAMPLE_S", 30))
-EVENT_INTERVAL_S = getattr(settings, "POSITION_EVENT_INTERVAL_S", 5)
 # Without the shared store, the latest positions come from the trail of the last hours (a shift).
-TRAIL_FALLBACK = timedelta(hours=getattr(settings, "POSITION_TRAIL_FALLBACK_HOURS", 8))
+TRAIL_FALLBACK = timedelta(hours=8)
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
 
@@ -145,7 +143,7 @@ def record(user, points: list[dict]) -> int:
         softcache.set(_trail_key(user.pk), kept[-1]["recorded_at"].isoformat(), None)
     newest = points[-1]
     pos = Position(user.pk, user.username, newest["lng"], newest["lat"], newest.get("accuracy"), newest["recorded_at"])
-    if _update_store(pos) and softcache.add(f"position-event:{user.pk}", 1, EVENT_INTERVAL_S):
+    if _update_store(pos) and softcache.add(f"position-event:{user.pk}", 1, settings.POSITION_EVENT_INTERVAL_S):
         _announce(pos)
     return len(kept)
 
@@ -189,7 +187,7 @@ def _trail_key(user_id) -> str:
 
 
 def _sample(user, points: list[dict]) -> list[dict]:
-    """At most one point per TRAIL_SAMPLE per inspector: enough to replay a patrol, not a flood."""
+    """At most one point per POSITION_TRAIL_SAMPLE_S per inspector: enough to replay a patrol, not a flood."""
     raw = softcache.get(_trail_key(user.pk))
     last = parse_datetime(raw) if raw else None
     if last is None:
@@ -197,7 +195,7 @@ def _sample(user, points: list[dict]) -> list[dict]:
         last = last.first()
     kept = []
     for p in points:
-        if last is None or p["recorded_at"] - last >= TRAIL_SAMPLE:
+        if last is None or p["recorded_at"] - last >= timedelta(seconds=settings.POSITION_TRAIL_SAMPLE_S):
             kept.append(p)
             last = p["recorded_at"]
     return kept

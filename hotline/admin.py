@@ -3,33 +3,33 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from city.privacy import phone_for
+from city.privacy import mask_phone, phone_for
+from citymgmt.readonly_admin import ReadOnlyAdmin
 
 from . import satisfaction
 from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
 
 
-class MaskedPhoneAdmin(admin.ModelAdmin):
+class MaskedPhoneAdmin(ReadOnlyAdmin):
     """Read-only lists; the number in full only for call-takers and supervisors."""
 
     phone_field = "phone"
 
     @admin.display(description=_("号码"))
     def masked_phone(self, obj):
-        return phone_for(self._user, getattr(obj, self.phone_field))
+        """Masked; get_list_display puts the requesting user's view of the number in its place."""
+        return mask_phone(getattr(obj, self.phone_field))
 
-    def get_queryset(self, request):
-        self._user = request.user
-        return super().get_queryset(request)
+    def get_list_display(self, request):
+        # One ModelAdmin instance serves every request at once: who is asking is bound into a
+        # callable for this request, never stored on self (another request would see it).
+        user, field = request.user, self.phone_field
 
-    def has_add_permission(self, request):
-        return False
+        @admin.display(description=_("号码"))
+        def phone(obj):
+            return phone_for(user, getattr(obj, field))
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return [phone if name == "masked_phone" else name for name in super().get_list_display(request)]
 
 
 @admin.register(InboundMessage)

@@ -9,7 +9,11 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12319 热线")
 
     def ready(self):
-        from . import media, outbox
+        from dispatch.casefile import register_section
+
+        from . import casefile, media, outbox
+
+        register_section(casefile.sms_section)  # the SMS about a case, on its page and printed file
 
         def worker_pass():
             outbox.send_due()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.utils import timezone
 
 from citymgmt.errors import DomainError
@@ -18,6 +19,8 @@ from .models import MediaFetch
 
 logger = logging.getLogger("hotline.media")
 MAX_ATTEMPTS = 5
+BATCH = 20
+LEASE = timedelta(minutes=5)  # a claimed photo is not due again for this long (see outbox.LEASE)
 
 
 def queue(case, urls: list[str], now=None) -> None:
@@ -35,24 +38,40 @@ def download(url: str) -> bytes:
 
 
 def fetch_due(now=None) -> int:
+    """One pass of the worker: fetch the due photos; returns how many were attached.
+
+    Like the outbox, no transaction is held while Twilio answers: each photo is claimed alone (a
+    conditional UPDATE with a lease, so two workers never fetch it twice and a worker that dies
+    mid-fetch leaves it due again after LEASE), fetched, then attached or rescheduled."""
     now = now or timezone.now()
     done = 0
-    for item in MediaFetch.objects.filter(done=False, next_attempt_at__lte=now).select_related("case")[:20]:
-        item.attempts += 1
-        try:
-            content = download(item.url)
-            services.record_evidence(
-                item.case, role=HOTLINE, note="MMS", photo_files=[SimpleUploadedFile("mms.jpg", content)],
-                data={"media_url": item.url},
-            )  # fmt: skip
-            item.done = True
-            done += 1
-        except DomainError as exc:  # not a photo, too large: retrying cannot help
-            item.done, item.last_error = True, exc.message[:500]
-        except requests.RequestException as exc:
-            item.last_error = str(exc)[:500]
-            item.done = item.attempts >= MAX_ATTEMPTS
-            item.next_attempt_at = now + timedelta(minutes=2**item.attempts)
-            logger.warning("MMS fetch %s failed (attempt %d): %s", item.pk, item.attempts, exc)
-        item.save(update_fields=["attempts", "done", "last_error", "next_attempt_at"])
+    due = MediaFetch.objects.filter(done=False, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+    for pk, due_at in list(due.values_list("pk", "next_attempt_at")[:BATCH]):
+        won = MediaFetch.objects.filter(pk=pk, done=False, next_attempt_at=due_at).update(
+            next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+        )
+        if won:
+            done += _fetch_one(MediaFetch.objects.select_related("case").get(pk=pk), now)
     return done
+
+
+def _fetch_one(item: MediaFetch, now) -> int:
+    try:
+        content = download(item.url)
+        services.record_evidence(
+            item.case, role=HOTLINE, note="MMS", photo_files=[SimpleUploadedFile("mms.jpg", content)],
+            data={"media_url": item.url},
+        )  # fmt: skip
+    except DomainError as exc:  # not a photo, too large: retrying cannot help
+        MediaFetch.objects.filter(pk=item.pk).update(done=True, last_error=exc.message[:500])
+        return 0
+    except (requests.RequestException, OSError) as exc:
+        MediaFetch.objects.filter(pk=item.pk).update(
+            done=item.attempts >= MAX_ATTEMPTS,
+            last_error=str(exc)[:500],
+            next_attempt_at=now + timedelta(minutes=2**item.attempts),  # 2, 4, 8 … minutes
+        )
+        logger.warning("MMS fetch %s failed (attempt %d): %s", item.pk, item.attempts, exc)
+        return 0
+    MediaFetch.objects.filter(pk=item.pk).update(done=True, last_error="")
+    return 1

@@ -4,7 +4,7 @@ worker with retries (a durable outbox: a crash between commit and send loses not
 import logging
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,9 @@ logger = logging.getLogger("hotline.outbox")
 
 MAX_ATTEMPTS = 6
 BATCH = 50
+# A claimed message is not due again for this long: ample for one send; after it, a message whose
+# worker died mid-send is claimed again by the next pass.
+LEASE = timedelta(minutes=5)
 
 
 def _message(event, case) -> tuple[str, str] | None:
@@ -58,40 +61,63 @@ def queue_for_residents(sender, event, case, **kwargs):
 
 
 def send_due(now=None) -> int:
-    """One pass of the worker: send what is due; returns how many went out."""
+    """One pass of the worker: send what is due; returns how many went out.
+
+    No transaction is held while Twilio answers (on SQLite that would hold the write lock; and an
+    error part-way would roll back the rows of messages already sent, which would go out again).
+    Each message is claimed alone (a conditional UPDATE that one worker wins), sent, then its result
+    recorded in a short write. The claim is a lease: a worker that dies mid-send leaves its message
+    due again after LEASE, so it is retried, not lost."""
     now = now or timezone.now()
+    due = (
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "next_attempt_at")[:BATCH]
+    )
     sent = 0
-    with transaction.atomic():
-        due = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
-        if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)  # several workers never send one message twice
-        for message in list(due.order_by("next_attempt_at")[:BATCH]):
+    for pk, due_at in list(due):
+        message = _claim(pk, due_at, now)
+        if message is None:
+            continue  # another worker took it
+        try:
             sent += _send_one(message, now)
+        except Exception:
+            # A fault of ours (not the network's): the lease expires and the message is tried again.
+            logger.exception("sms %s: sending failed unexpectedly; retried after the lease", pk)
     return sent
 
 
+def _claim(pk, due_at, now) -> OutboundMessage | None:
+    """One worker wins: the UPDATE matches only while the message is still queued and due as read."""
+    won = OutboundMessage.objects.filter(pk=pk, status=OutboundMessage.Status.QUEUED, next_attempt_at=due_at).update(
+        next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+    )
+    return OutboundMessage.objects.get(pk=pk) if won else None
+
+
 def _send_one(message, now) -> int:
+    """Send a claimed message (outside any transaction) and record the result."""
     if OptOut.objects.filter(phone=message.to, opted_out=True).exists():
-        message.status = OutboundMessage.Status.SKIPPED
-        message.save(update_fields=["status"])
+        _record(message, status=OutboundMessage.Status.SKIPPED)
         return 0
-    message.attempts += 1
     try:
         sid = backends.backend().send(message.to, message.body)
-    except backends.SendFailed as exc:
-        message.last_error = str(exc)[:500]
+    except backends.SendFailed as exc:  # its text is masked already
         if message.attempts >= MAX_ATTEMPTS:
-            message.status = OutboundMessage.Status.FAILED
-        else:
-            message.next_attempt_at = now + timedelta(minutes=2**message.attempts)  # 2, 4, 8 … minutes
-        message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            _record(message, status=OutboundMessage.Status.FAILED, last_error=str(exc)[:500])
+        else:  # 2, 4, 8 … minutes
+            _record(message, last_error=str(exc)[:500], next_attempt_at=now + timedelta(minutes=2**message.attempts))
         logger.warning(
             "sms %s to %s failed (attempt %d): %s", message.pk, mask_phone(message.to), message.attempts, exc
         )
         return 0
-    message.status, message.sid, message.sent_at = OutboundMessage.Status.SENT, sid or None, now
-    message.save(update_fields=["attempts", "status", "sid", "sent_at"])
+    _record(message, status=OutboundMessage.Status.SENT, sid=sid or None, sent_at=now)
     return 1
+
+
+def _record(message, **changes) -> None:
+    """The result of one claimed send, in one short write (autocommit: one UPDATE)."""
+    OutboundMessage.objects.filter(pk=message.pk).update(**changes)
 
 
 # Delivery reports may arrive out of order; keep the furthest one.

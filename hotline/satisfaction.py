@@ -3,29 +3,38 @@ supervisors, who may open a new case linked to the old one."""
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import Case, Source, State
+from dispatch.models import Case, Source
 from dispatch.workflow import HOTLINE
 
-from .models import Satisfaction
+from .models import OutboundMessage, Satisfaction
 
 ANSWER_WINDOW = timedelta(days=7)
 
 
 def answer(phone: str, satisfied: bool):
-    """The resident's most recent case closed in the last week and not yet rated, rated now."""
-    case = (
-        Case.objects.filter(reporter_phone=phone, state=State.CLOSED, closed_at__gte=timezone.now() - ANSWER_WINDOW)
-        .exclude(satisfaction__isnull=False)
-        .order_by("-closed_at")
+    """Rate the case of the latest closing notice (回访 question) sent to this number in the last
+    week and not answered yet: the resident's own case, or their report merged into the case that
+    was closed. None when no question waits (a notice never sent, to an opted-out number, asks none)."""
+    asked = (
+        OutboundMessage.objects.filter(
+            to=phone, purpose="closed", case__isnull=False, created_at__gte=timezone.now() - ANSWER_WINDOW
+        )
+        .exclude(status__in=[OutboundMessage.Status.SKIPPED, OutboundMessage.Status.FAILED])
+        .exclude(case__satisfaction__isnull=False)
+        .order_by("-created_at", "-id")
         .first()
     )
-    if case is None:
+    if asked is None:
         return None
-    return Satisfaction.objects.create(case=case, phone=phone, satisfied=satisfied)
+    try:
+        with transaction.atomic():
+            return Satisfaction.objects.create(case_id=asked.case_id, phone=phone, satisfied=satisfied)
+    except IntegrityError:  # two answers at once: the first one counts
+        return Satisfaction.objects.get(case_id=asked.case_id)
 
 
 def reopen(rating: Satisfaction, note: str = "") -> Case:

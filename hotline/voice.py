@@ -40,7 +40,7 @@ def choose(digit: str) -> VoiceResponse:
         gather = Gather(num_digits=20, finish_on_key="#", action=reverse("hotline:voice-status"), method="POST")
         gather.say("请输入案卷号中的数字，以井号键结束。", language=LANG)
         response.append(gather)
-    elif digit == "0" and getattr(settings, "HOTLINE_CALL_TAKER_NUMBER", ""):
+    elif digit == "0" and settings.HOTLINE_CALL_TAKER_NUMBER:
         response.dial(settings.HOTLINE_CALL_TAKER_NUMBER)
     elif digit == "0":
         response.say("人工服务暂时无法接通，请稍后再拨。", language=LANG)

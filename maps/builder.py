@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from folium import plugins
 
 from city.grid import city_extent
+from dispatch.models.cases import FINAL_STATES
 
 from .assets import use_local_assets
 
@@ -20,7 +21,7 @@ STATE_LAYERS = [
     ("registered", gettext_lazy("已立案待派遣"), ["registered"]),
     ("handling", gettext_lazy("处置中 / 挂账"), ["dispatched", "suspended"]),
     ("checking", gettext_lazy("已处置 / 核查中"), ["handled", "checking"]),
-    ("final", gettext_lazy("已办结"), ["closed", "rejected", "cancelled", "duplicate"]),
+    ("final", gettext_lazy("已办结"), sorted(str(s) for s in FINAL_STATES)),
 ]
 LIGHT_COLORS = {"green": "#2e9d4b", "yellow": "#e6b400", "red": "#d93025", "": "#6b7785", "closed": "#9aa3ad"}
 

@@ -7,7 +7,7 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
@@ -16,7 +16,7 @@ from city import grid
 from city.models import GridCell
 from city.roles import roles_of
 from citymgmt import softcache
-from citymgmt.errors import DomainError, Forbidden, InvalidData, error_body
+from citymgmt.errors import Forbidden, InvalidData
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
 from field import positions
@@ -28,19 +28,16 @@ DEFAULT_PAGE = 5_000
 
 
 def map_feed(view):
-    """Login, a city-wide role, GET only, and domain errors as the API's JSON error body."""
+    """Login, a city-wide role, GET only (domain errors become the error JSON in citymgmt.middleware)."""
 
     @login_required
     @require_GET
     @gzip_page  # megabytes of JSON; no secrets in them, so compression leaks nothing (BREACH)
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        try:
-            if not roles_of(request.user) & CITY_WIDE_ROLES:
-                raise Forbidden()
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            return JsonResponse(error_body(exc), status=exc.status, json_dumps_params={"ensure_ascii": False})
+        if not roles_of(request.user) & CITY_WIDE_ROLES:
+            raise Forbidden()
+        return view(request, *args, **kwargs)
 
     return wrapped
 
@@ -75,11 +72,8 @@ def grid_geojson(request):
     """Grid cells as a FeatureCollection, optionally within a bbox; cached per grid version.
     Any staff role may read it (the consoles' small maps use it)."""
     if not roles_of(request.user):
-        return JsonResponse(error_body(Forbidden()), status=403)
-    try:
-        bbox = queries.CaseFilter.from_query({"bbox": request.GET.get("bbox", ""), "all": "1"}).bbox
-    except InvalidData as exc:
-        return JsonResponse(error_body(exc), status=400)
+        raise Forbidden()
+    bbox = queries.CaseFilter.from_query({"bbox": request.GET.get("bbox", ""), "all": "1"}).bbox
     key = f"maps:grid:{grid.shared.shared_version()}:{','.join(map(str, bbox)) if bbox else 'all'}"
 
     def build():

@@ -11,7 +11,7 @@ from city.roles import roles_of
 from citymgmt.errors import InvalidData
 from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
-from dispatch.labels import js_labels
+from dispatch.labels import client_table, js_labels
 from dispatch.models import State
 
 from . import builder, queries
@@ -40,6 +40,7 @@ def _page(request, template, *, title, wall=False):
     config = {
         "names": built.names,
         "labels": js_labels(),
+        "workflow": client_table(),
         "colors": builder.LIGHT_COLORS,
         "cases_url": f"{reverse('maps:cases-compact')}?{query.urlencode()}",
         "cells_url": reverse("maps:cells"),

@@ -9,8 +9,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_LIFETIME = timedelta(days=getattr(settings, "API_TOKEN_DAYS", 30))
-
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -35,7 +33,9 @@ class ApiToken(models.Model):
     def issue(cls, user) -> tuple["ApiToken", str]:
         """A new token; the raw value is returned once and never stored."""
         raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=hash_token(raw), expires_at=timezone.now() + TOKEN_LIFETIME)
+        token = cls.objects.create(
+            user=user, key_hash=hash_token(raw), expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+        )
         return token, raw
 
     @classmethod

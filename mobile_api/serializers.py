@@ -8,7 +8,8 @@ from rest_framework.fields import empty
 from city.privacy import phone_for
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
-from dispatch.services import MAX_POSTPONE_HOURS, available_actions, cell_inspector
+from dispatch.services import available_actions, cell_inspector
+from dispatch.workflow import ACTIONS, TRANSITIONS
 
 MAX_POSITIONS = 100
 CRS_CHOICES = [("wgs84", "WGS-84"), ("gcj02", "GCJ-02")]
@@ -114,28 +115,67 @@ class ReportSerializer(serializers.Serializer):
     )
 
 
-class ActionSerializer(serializers.Serializer):
-    """Every action's fields; which ones an action needs is the workflow's rule (400 names the missing)."""
+# How long a value of each kind may be, where the workflow table gives no limit of its own.
+_KIND_MAX_LENGTH = {"case_number": 24, "user": 150, "department": 32, "category": 8}
 
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    result = serializers.CharField(
-        max_length=16, required=False, help_text="verify: exists/not_found/unable; check: passed/failed"
+
+def _action_field(name: str, declared: list) -> serializers.Field:
+    """One request field for every action that takes `name` (their declarations in the workflow
+    table, merged: the widest limits; blank allowed unless every action requires it)."""
+    kinds = {f.kind for _action, f in declared}
+    if len(kinds) != 1:
+        raise ValueError(f"the workflow declares {name!r} with different kinds: {sorted(kinds)}")
+    kind = kinds.pop()
+    uses = ", ".join(action for action, _f in declared)
+    if kind == "choice":
+        help_text = "; ".join(f"{action}: {'/'.join(f.values)}" for action, f in declared)
+    else:
+        help_text = uses
+    common = {"required": False, "help_text": help_text}
+    if kind in ("number", "longitude", "latitude"):
+        mins = [f.min for _a, f in declared]
+        maxs = [f.max for _a, f in declared]
+        limits = {
+            "min_value": None if None in mins else min(mins),
+            "max_value": None if None in maxs else max(maxs),
+        }
+        field_class = serializers.IntegerField if kind == "number" else serializers.FloatField
+        return field_class(**limits, **common)
+    if kind == "bool":
+        return OptionalBoolean(**common)
+    if kind == "datetime":
+        return serializers.DateTimeField(**common)
+    if kind == "choice":
+        longest = max(len(str(v)) for _a, f in declared for v in f.values)
+        return serializers.CharField(max_length=longest, **common)
+    lengths = [f.max for _a, f in declared] if kind == "text" else [_KIND_MAX_LENGTH.get(kind)]
+    longest = None if None in lengths else int(max(lengths))
+    allow_blank = not all(f.required for _a, f in declared)
+    return serializers.CharField(max_length=longest, allow_blank=allow_blank, **common)
+
+
+def _action_serializer() -> type:
+    """Every action's fields, made from the workflow table: a field declared there is accepted
+    here. Which ones an action needs is the workflow's rule (400 names the missing)."""
+    declared: dict[str, list] = {}
+    for action in ACTIONS:
+        for f in TRANSITIONS[action].fields:
+            declared.setdefault(f.name, []).append((action, f))
+    attrs = {name: _action_field(name, fields) for name, fields in declared.items()}
+    attrs.update(
+        # The handset API's own: the coordinate system of lng/lat, the optimistic check, photos.
+        crs=serializers.ChoiceField(choices=CRS_CHOICES, required=False),
+        version=serializers.IntegerField(
+            min_value=1, required=False, help_text=_("期望的案卷版本：已被他人修改时返回 409")
+        ),
+        photos=serializers.ListField(child=serializers.FileField(), required=False, max_length=MAX_PHOTOS),
+        __doc__=_action_serializer.__doc__,
+        __module__=__name__,
     )
-    inspector = serializers.CharField(max_length=150, required=False, help_text="send_verify, send_check: username")
-    department = serializers.CharField(max_length=32, required=False, help_text="dispatch: department code")
-    master = serializers.CharField(max_length=24, required=False, help_text="merge: the master case's number")
-    category = serializers.CharField(max_length=8, required=False, help_text="classify: the category code")
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, help_text="classify: the place")
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    crs = serializers.ChoiceField(choices=CRS_CHOICES, required=False)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    reason = serializers.CharField(max_length=500, required=False)
-    hours = serializers.IntegerField(min_value=1, max_value=MAX_POSTPONE_HOURS, required=False)
-    approve = OptionalBoolean(required=False)
-    version = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("期望的案卷版本：已被他人修改时返回 409")
-    )
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=MAX_PHOTOS)
+    return type("ActionSerializer", (serializers.Serializer,), attrs)
+
+
+ActionSerializer = _action_serializer()
 
 
 class CaseListQuerySerializer(serializers.Serializer):

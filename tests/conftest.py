@@ -3,17 +3,16 @@ and a helper that drives a case to any state through the real workflow."""
 
 import io
 import os
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+
+from tests.factories import CELL_H, CELL_W, LAT, LNG, City, build_city, square  # noqa: F401 (tests import these from here)
 
 # Production's PBKDF2 costs ~0.3 s a user; tests create many users and check no password strength.
 settings.PASSWORD_HASHERS = [
@@ -24,8 +23,6 @@ settings.PASSWORD_HASHERS = [
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday morning, well inside working hours, away from holidays.
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
-LNG, LAT = 104.1700, 36.5450  # inside cell 62040200100101
-CELL_W, CELL_H = 0.0011183, 0.000899
 
 
 # --------------------------------------------------------------------------- the clock moved ahead
@@ -81,13 +78,6 @@ def _real_clock_with_other_processes(request, _shifted_clock):
     _shifted_clock.start()
 
 
-def square(lng, lat, w=CELL_W, h=CELL_H):
-    return {
-        "type": "Polygon",
-        "coordinates": [[[lng, lat], [lng + w, lat], [lng + w, lat + h], [lng, lat + h], [lng, lat]]],
-    }
-
-
 def jpeg(color=(200, 30, 30), size=(64, 48), name="photo.jpg") -> SimpleUploadedFile:
     buf = io.BytesIO()
     Image.new("RGB", size, color).save(buf, "JPEG")
@@ -111,101 +101,9 @@ def _fresh_reference_caches():
     grid.invalidate()
 
 
-@dataclass
-class City:
-    users: dict = field(default_factory=dict)
-    departments: dict = field(default_factory=dict)
-    categories: dict = field(default_factory=dict)
-    cells: list = field(default_factory=list)
-
-    def user(self, name):
-        return self.users[name]
-
-
 @pytest.fixture
 def city(db):
-    from city import calendar, grid
-    from city.models import (
-        Category,
-        Community,
-        Department,
-        District,
-        GridCell,
-        ResponsibilityGrid,
-        Role,
-        RoutingRule,
-        StaffProfile,
-        Street,
-        TimeLimit,
-    )
-
-    calendar.ensure_default_work_periods()
-    c = City()
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
-    for code, name in [("huanwei", "环卫"), ("shizheng", "市政")]:
-        c.departments[code] = Department.objects.create(code=code, name=name)
-
-    district = District.objects.create(code="620402", name="白银区")
-    street = Street.objects.create(district=district, code="620402001", name="人民路街道")
-    community = Community.objects.create(street=street, code="620402001001", name="金鱼社区")
-    x0, y0 = LNG - CELL_W / 2, LAT - CELL_H / 2
-    for i in range(2):
-        x = x0 + i * CELL_W
-        c.cells.append(
-            GridCell.objects.create(
-                community=community,
-                code=f"6204020010010{i + 1}",
-                geometry=square(x, y0),
-                area_m2=10000,
-                min_lng=x,
-                min_lat=y0,
-                max_lng=x + CELL_W,
-                max_lat=y0 + CELL_H,
-                center_lng=x + CELL_W / 2,
-                center_lat=y0 + CELL_H / 2,
-            )
-        )
-    grid.invalidate()
-
-    def category(kind, major, minor, name, dept, handle, auto=False):
-        cat = Category.objects.create(
-            kind=kind, major_code=major, minor_code=minor, major_name="市容环境", name=name,
-            default_department=c.departments[dept], auto_dispatch=auto,
-        )  # fmt: skip
-        limits = {"register": (30, "minutes"), "dispatch": (30, "minutes"), "verify": (60, "minutes")}
-        limits |= {"check": (60, "minutes"), "handle": handle}
-        for stage, (amount, unit) in limits.items():
-            TimeLimit.objects.create(category=cat, stage=stage, urgency="normal", amount=amount, unit=unit)
-            TimeLimit.objects.create(category=cat, stage=stage, urgency="urgent", amount=max(1, amount // 2), unit=unit)
-        RoutingRule.objects.create(category=cat, area_code="", department=c.departments[dept])
-        return cat
-
-    c.categories["rubbish"] = category("event", "01", "02", "暴露垃圾", "huanwei", (4, "work_hours"))
-    c.categories["manhole"] = category("component", "01", "03", "雨水井盖", "shizheng", (120, "minutes"), auto=True)
-
-    User = get_user_model()
-
-    def user(username, role, department=None):
-        u = User.objects.create_user(username=username, password="pw-12319-test")
-        u.groups.add(Group.objects.get(name=role))
-        StaffProfile.objects.create(user=u, department=department)
-        c.users[username] = u
-        return u
-
-    inspector = user("inspector1", Role.INSPECTOR)
-    user("inspector2", Role.INSPECTOR)
-    user("calltaker", Role.CALL_TAKER)
-    user("supervisor", Role.SUPERVISOR)
-    user("dispatcher", Role.DISPATCHER)
-    user("staff_huanwei", Role.DEPARTMENT_STAFF, c.departments["huanwei"])
-    user("staff_shizheng", Role.DEPARTMENT_STAFF, c.departments["shizheng"])
-    user("leader", Role.LEADER)
-    user("admin", Role.ADMIN)
-    rgrid = ResponsibilityGrid.objects.create(code="620402001001", name="金鱼社区责任网格")
-    rgrid.cells.set(c.cells)
-    rgrid.inspectors.set([inspector])
-    return c
+    return build_city()
 
 
 # The path from `reported` to each state, as (action, actor, params, photos?). Cases are public

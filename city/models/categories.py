@@ -49,6 +49,14 @@ class Category(models.Model):
         """What people and handsets use: kind letter + code, e.g. `E0102` or `C0101`."""
         return f"{self.kind_letter}{self.code}"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the interface's language (English where the table has one)."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
+
 
 class TimeLimit(models.Model):
     """处置时限: how long one stage of a case may take, for one urgency."""

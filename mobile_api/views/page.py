@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from dispatch.labels import client_table
 from dispatch.models import State
 from dispatch.photos import MAX_PHOTOS
 from dispatch.workflow import TRANSITIONS
@@ -43,16 +44,7 @@ def _strings() -> dict:
         "done": _("已完成"),
         "login_failed": _("登录失败"),
         "needs_network": _("此操作需要网络"),
-        "note": _("意见"),
-        "reason": _("理由"),
-        "hours": _("延期小时"),
         "photos": _("照片"),
-        "result": _("结果"),
-        "exists": _("属实"),
-        "not_found": _("不属实"),
-        "unable": _("无法核实"),
-        "passed": _("通过"),
-        "failed_check": _("不通过"),
         "choose": _("请选择"),
         "too_many_photos": _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS},
         "bad_photo": _("只接受 JPEG、PNG 或 WebP 图片。"),
@@ -69,6 +61,8 @@ def handset(request):
         "strings": _strings(),
         "states": {s.value: str(s.label) for s in State},
         "actions": {a: str(t.label) for a, t in TRANSITIONS.items()},
+        # Each action's fields and photos: the forms are built from this.
+        "workflow": client_table(),
         "sw": reverse("mobile_api:handset-sw"),
         "max_photos": MAX_PHOTOS,
         # Who may report (上报): others (department staff) see their tasks first, and no report form.

@@ -33,3 +33,16 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unreachable"
+
+
+def test_a_domain_error_of_a_non_api_view_is_the_error_json_or_a_page(city, client):
+    """One middleware turns domain errors of plain views into answers: JSON for fetch, a page for a browser."""
+    from tests.dispatch.test_consoles import client_for
+
+    leader = client_for(city, "leader")
+    r = leader.get("/maps/api/cases.json", {"from": "not-a-day"})
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/json")
+    assert r.json()["error"]["fields"] == {"from": "invalid"}
+    page = leader.get("/maps/api/cases.json", {"from": "not-a-day"}, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    assert "from" in page.content.decode()

@@ -103,6 +103,19 @@ async def resume_board(base_url: str, cookie: str, since: int) -> list[dict]:
                     return messages
 
 
+async def resume_board_with_retries(base_url: str, cookie: str, since: int, attempts: int = 20) -> list[dict]:
+    """As the board page does: reconnect with a pause until the socket opens. (Right after a Redis
+    restart channels_redis' PubSub layer may refuse the first handshakes while it resubscribes.)"""
+    for attempt in range(attempts):
+        try:
+            return await resume_board(base_url, cookie, since)
+        except aiohttp.WSServerHandshakeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def test_with_redis_down_everything_is_saved_and_answered_and_boards_recover(
     app_on_redis, redis_server, city, make_case
 ):
@@ -171,7 +184,7 @@ def test_with_redis_down_everything_is_saved_and_answered_and_boards_recover(
     assert "redis" in ready.text.lower()
 
     redis_server.start()  # same port, empty: nothing in it was the record
-    messages = asyncio.run(resume_board(base, cookie, since))
+    messages = asyncio.run(resume_board_with_retries(base, cookie, since))
     expected = list(CaseEvent.objects.filter(id__gt=since).order_by("id").values_list("id", flat=True))
     assert [m["id"] for m in messages if m["type"] == "event"] == expected
     assert messages[-1] == {"type": "synced", "last_id": expected[-1]}

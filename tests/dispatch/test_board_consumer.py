@@ -160,7 +160,7 @@ async def test_rolled_back_changes_never_reach_the_board(city, make_case):
 
 
 async def test_resync_when_the_gap_is_older_than_the_replay_window(city, make_case):
-    old = timezone.now() - live.REPLAY_MAX_AGE - timedelta(hours=1)
+    old = timezone.now() - timedelta(hours=settings.REPLAY_MAX_AGE_HOURS + 1)
     await database_sync_to_async(lambda: make_case("reported", now=old))()
     communicator, _, _ = await connect(city.user("supervisor"), "/ws/board/?since=0")
     (message,) = await receive_all(communicator)

@@ -4,6 +4,7 @@ browser contexts, and through a server restart without losing an event."""
 import time
 
 import pytest
+from django.utils import translation
 
 from dispatch.models import Case
 from mobile_api.models import ApiToken
@@ -163,4 +164,41 @@ def test_call_taker_classifies_an_sms_report_by_clicking_the_map(live_url, brows
     page.locator("#action-status.ok").wait_for(timeout=5000)
     case.refresh_from_db()
     assert case.category.full_code == "C0103" and case.cell is not None and case.state == "reported"
+    ctx.close()
+
+
+def test_action_forms_are_built_from_the_workflow_table(live_url, browser, city, make_case):
+    """The department's forms come from dispatch.workflow: the return form asks for the required
+    reason, the postponement form carries the table's cap, and handling says a photo is required
+    and sends nothing without one."""
+    from dispatch.workflow import TRANSITIONS
+
+    case = make_case("dispatched")
+    ctx, page = open_console(browser, live_url, city.user("staff_huanwei"), "/console/department/")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/actions/" in r.url else None)
+    row(page, case.number).click()
+    page.locator('form[data-action="handle"]').wait_for()
+
+    reason = TRANSITIONS["return"].field("reason")
+    returning = page.locator('form[data-action="return"]')
+    assert returning.locator("input[name=reason]").get_attribute("required") is not None
+    assert returning.locator("input[name=reason]").get_attribute("maxlength") == str(reason.max)
+    with translation.override("zh-hans"):  # the page is in Chinese, whatever this thread last used
+        assert str(reason.label) in returning.inner_text()
+    hours = TRANSITIONS["request_postpone"].field("hours")
+    postpone_hours = page.locator('form[data-action="request_postpone"] input[name=hours]')
+    assert postpone_hours.get_attribute("max") == f"{hours.max:g}"
+
+    handle = page.locator('form[data-action="handle"]')
+    assert "此操作须上传照片。" in handle.locator(".photos-required").inner_text()
+    handle.locator("input[name=note]").fill("已清理")
+    handle.locator("button").click()
+    page.locator("#action-status.error").wait_for(timeout=2000)
+    assert page.locator("#action-status").inner_text() == "此操作须上传照片。"
+    returning.locator("button").click()  # the reason is empty
+    page.wait_for_function("document.querySelector('#action-status').textContent.includes('理由')")
+    assert sent == []
+    case.refresh_from_db()
+    assert case.state == "dispatched"
     ctx.close()

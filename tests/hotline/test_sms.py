@@ -124,14 +124,12 @@ def test_stop_start_and_help(city):
 
 
 def test_a_flood_from_one_number_is_limited(city, settings):
-    from hotline import sms as sms_module
-
-    for i in range(sms_module.PER_HOUR):
+    for i in range(settings.HOTLINE_SMS_PER_HOUR):
         sms(f"问题 {i}", sid=f"SMf{i}")
     reply = reply_of(sms("再来一个", sid="SMf-over"))
-    assert Case.objects.count() == sms_module.PER_HOUR and "过多" in reply
+    assert Case.objects.count() == settings.HOTLINE_SMS_PER_HOUR and "过多" in reply
     sms("另一个号码的问题", sid="SMother", phone="+8613700000000")
-    assert Case.objects.count() == sms_module.PER_HOUR + 1
+    assert Case.objects.count() == settings.HOTLINE_SMS_PER_HOUR + 1
 
 
 def test_missing_fields_are_400(city):

@@ -63,7 +63,8 @@ def test_page_in_chinese(client, db):
         assert text in html
     config = config_of(html)
     assert config["lang"] == "zh-hans" and config["max_photos"] == 6
-    assert config["strings"]["queued"] == "已存入待发送队列" and config["strings"]["exists"] == "属实"
+    assert config["strings"]["queued"] == "已存入待发送队列"
+    assert config["workflow"]["transitions"]["verify"]["fields"][0]["choices"][0] == ["exists", "属实"]
     assert config["actions"]["verify"] and config["states"]["closed"]
 
 
@@ -285,11 +286,16 @@ def test_department_staff_handle_a_case_with_photos(live_url, browser, city, mak
     sign_in(page, "staff_huanwei")
     # Department staff do not report: the page opens on their tasks.
     assert page.is_hidden("[data-tab=report]") and page.is_visible("#tasks")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/actions/" in r.url else None)
     page.click(f"#tasks li[data-number='{case.number}']")
     form = page.locator('#case form[data-action="handle"]')
+    # The workflow table says handling needs photos: the form says so, and says it again before sending.
+    assert form.locator(".photos-required").inner_text() == "此操作须上传照片。"
     form.locator("input[name=note]").fill("已清运")
     form.locator("button").click()
-    form.locator(".error").wait_for()  # handling needs a photo: the server's message is shown
+    form.locator(".error").wait_for()
+    assert form.locator(".error").inner_text() == "此操作须上传照片。" and sent == []
     case.refresh_from_db()
     assert case.state == "dispatched"
     form.locator("input[name=photos]").set_input_files([photo_file(tmp_path, "a.jpg"), photo_file(tmp_path, "b.jpg")])

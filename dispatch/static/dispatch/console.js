@@ -19,33 +19,25 @@
   };
   const fmt = (iso) => (iso ? new Date(iso).toLocaleString(config.locale, { hour12: false }) : "—");
 
-  const RULES = {
-    supervision: {
-      belongs: (c) => ["reported", "verifying"].includes(c.state),
-      sort: (a, b) => (b.urgency === "urgent") - (a.urgency === "urgent") || b.reported_at.localeCompare(a.reported_at),
-      sections: [["queue", T.queue, () => true]],
-    },
-    dispatch: {
-      belongs: (c) => ["registered", "dispatched", "suspended"].includes(c.state),
-      sort: (a, b) => (b.urgency === "urgent") - (a.urgency === "urgent") || (a.due_at || "").localeCompare(b.due_at || ""),
-      sections: [
-        ["to-dispatch", T.to_dispatch, (c) => c.state === "registered"],
-        ["requests", T.requests, (c) => c.state === "dispatched" && c.pending_request],
-        ["red", T.red, (c) => c.state === "dispatched" && c.light === "red"],
-        ["yellow", T.yellow, (c) => c.state === "dispatched" && c.light === "yellow"],
-        ["suspended", T.suspended, (c) => c.state === "suspended"],
-      ],
-    },
-    department: {
-      belongs: (c) => c.department_id === config.department_id && ["dispatched", "suspended", "handled", "checking"].includes(c.state),
-      sort: (a, b) => (a.due_at || "9").localeCompare(b.due_at || "9"),
-      sections: [
-        ["to-handle", T.to_handle, (c) => c.state === "dispatched"],
-        ["waiting", T.waiting, (c) => c.state !== "dispatched"],
-      ],
-    },
+  // The workflow's rules come from the server (dispatch.labels.client_table): which states this
+  // console lists, its lists, each action's fields and photos. This script holds none of them.
+  const W = config.workflow;
+  const WORDS = W.words;
+  const listed = W.console_states[config.console];
+  const SORTS = {
+    supervision: (a, b) => (b.urgency === "urgent") - (a.urgency === "urgent") || b.reported_at.localeCompare(a.reported_at),
+    dispatch: (a, b) => (b.urgency === "urgent") - (a.urgency === "urgent") || (a.due_at || "").localeCompare(b.due_at || ""),
+    department: (a, b) => (a.due_at || "9").localeCompare(b.due_at || "9"),
   };
-  const rule = RULES[config.console];
+  const rule = {
+    belongs: (c) => listed.includes(c.state) && (config.department_id === null || c.department_id === config.department_id),
+    sort: SORTS[config.console],
+    sections: W.console_sections[config.console].map((s) => [s.id, s.title, (c) =>
+      s.states.includes(c.state) && (!s.light || c.light === s.light) && (!s.pending_request || !!c.pending_request)]),
+  };
+  // Where a case waits for dispatch (also where a department's return lands), and the field that names the department.
+  const DISPATCH = W.transitions.dispatch;
+  const departmentField = DISPATCH.fields.find((f) => f.kind === "department");
 
   function passesFilters(c) {
     const f = Object.fromEntries(new FormData($("#filters") || document.createElement("form")));
@@ -63,14 +55,15 @@
       el("td", {}, L.states[c.state] || c.state),
       el("td", {}, c.address || c.cell || ""),
       el("td", {}, L.sources[c.source] || c.source),
-      el("td", {}, fmt(c.state === "reported" || c.state === "verifying" ? c.reported_at : c.due_at)),
+      el("td", {}, fmt(config.console === "supervision" ? c.reported_at : c.due_at)),
     );
     const flags = el("td", { class: "flags" });
     if (c.urgency === "urgent") flags.append(el("span", { class: "tag urgent" }, T.urgent));
-    if (c.return_count && c.state === "registered") flags.append(el("span", { class: "tag returned" }, T.returned));
+    const waitsForDispatch = DISPATCH.sources.includes(c.state);
+    if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned" }, T.returned));
     if (c.pending_request) flags.append(el("span", { class: "tag" }, T["pending_" + c.pending_request]));
-    if (config.console === "dispatch" && c.state === "registered" && c.suggested_department) {
-      flags.append(el("button", { type: "button", class: "quick", onclick: (e) => { e.stopPropagation(); act(c.number, "dispatch", { department: c.suggested_department }); } },
+    if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) {
+      flags.append(el("button", { type: "button", class: "quick", onclick: (e) => { e.stopPropagation(); act(c.number, "dispatch", { [departmentField.name]: c.suggested_department }); } },
         T.dispatch_to + " " + (config.department_names[c.suggested_department] || c.suggested_department)));
     }
     tr.append(flags);
@@ -139,54 +132,69 @@
   // ------------------------------------------------------------------ the case panel
 
   let openNumber = null;
-  const FIELDS = {
-    classify: [["category", "category"], ["address", "text"], ["lng", "hidden"], ["lat", "hidden"], ["note", "text"]],
-    send_verify: [["inspector", "inspector"], ["note", "text"]],
-    verify: [["result", ["exists", "not_found", "unable"]], ["note", "text"], ["photos", "file"]],
-    register: [["note", "text"]],
-    reject: [["reason", "text"]],
-    merge: [["master", "master"], ["note", "text"]],
-    dispatch: [["department", "department"], ["note", "text"]],
-    return: [["reason", "text"]],
-    request_postpone: [["hours", "number"], ["reason", "text"]],
-    decide_postpone: [["approve", "approve"], ["note", "text"]],
-    request_suspend: [["reason", "text"]],
-    decide_suspend: [["approve", "approve"], ["note", "text"]],
-    resume: [["note", "text"]],
-    handle: [["note", "text"], ["photos", "file"]],
-    send_check: [["inspector", "inspector"], ["note", "text"]],
-    check: [["result", ["passed", "failed"]], ["note", "text"], ["photos", "file"]],
-    cancel: [["reason", "text"]],
-  };
 
-  function field(name, kind, c, duplicates) {
-    const label = T["field_" + name] || name;
-    let input;
-    if (Array.isArray(kind)) {
-      input = el("select", { name }, ...kind.map((v) => el("option", { value: v }, T["result_" + v] || v)));
-    } else if (kind === "inspector") {
-      input = el("select", { name }, ...config.inspectors.map(([u, n]) => el("option", { value: u }, n)));
-      if (c.cell_inspector) input.value = c.cell_inspector;
-    } else if (kind === "department") {
-      input = el("select", { name }, ...Object.entries(config.department_names).map(([code, n]) => el("option", { value: code }, n)));
-      if (c.suggested_department) input.value = c.suggested_department;
-    } else if (kind === "category") {
-      input = el("select", { name }, ...config.categories.map(([code, n]) => el("option", { value: code }, code + " " + n)));
-      if (c.category && !c.category.startsWith("E99")) input.value = c.category;
-    } else if (kind === "hidden") {
-      return el("input", { name, type: "hidden" });
-    } else if (kind === "approve") {
-      input = el("select", { name }, el("option", { value: "true" }, T.approve), el("option", { value: "false" }, T.deny));
-    } else if (kind === "master") {
-      input = el("input", { name, list: "dup-list", required: "" });
-    } else if (kind === "file") {
-      input = el("input", { name, type: "file", accept: "image/jpeg,image/png,image/webp", multiple: "" });
-    } else if (kind === "number") {
-      input = el("input", { name, type: "number", min: 1, max: 720, value: 24 });
-    } else {
-      input = el("input", { name, type: "text", maxlength: name === "note" ? 2000 : 500 });
+  // An input for one field of the workflow table, by its kind.
+  function inputFor(f, c) {
+    const attrs = { name: f.name, "data-kind": f.kind, required: f.required ? "" : null };
+    const options = (pairs) => pairs.map(([value, name]) => el("option", { value: String(value) }, name));
+    const pick = (node, value) => { if (value && [...node.options].some((o) => o.value === value)) node.value = value; return node; };
+    switch (f.kind) {
+      case "choice":
+      case "bool":
+        return el("select", attrs, ...options(f.choices));
+      case "user":
+        return pick(el("select", attrs, ...options(config.users[f.role] || [])), c.cell_inspector);
+      case "department":
+        return pick(el("select", attrs, ...options(Object.entries(config.department_names))), c.suggested_department);
+      case "category": // a case still in the catch-all "unclassified" category gets no preselection
+        return pick(el("select", attrs, ...config.categories.map(([code, n]) => el("option", { value: code }, code + " " + n))),
+          c.category && !c.category.startsWith("E99") ? c.category : null);
+      case "case_number":
+        return el("input", Object.assign(attrs, { list: "dup-list" }));
+      case "number":
+        return el("input", Object.assign(attrs, { type: "number", step: 1, min: f.min, max: f.max, value: f.default }));
+      case "longitude":
+      case "latitude": // filled by a click on the case's map
+        return el("input", Object.assign(attrs, { type: "number", step: "any", min: f.min, max: f.max }));
+      case "datetime":
+        return el("input", Object.assign(attrs, { type: "datetime-local" }));
+      default:
+        return el("input", Object.assign(attrs, { type: "text", maxlength: f.max, value: f.default }));
     }
-    return el("label", {}, label + " ", input);
+  }
+
+  const marker = (required) => (required ? el("abbr", { class: "required", title: WORDS.required }, "*") : "");
+
+  // The form for one action, built from its entry in the workflow table.
+  function actionForm(action, c) {
+    const t = W.transitions[action] || { fields: [], photos: "none", max_photos: 0 };
+    const parts = t.fields.map((f) => el("label", {}, f.label, marker(f.required), " ", inputFor(f, c)));
+    if (t.photos !== "none") {
+      parts.push(el("label", {}, WORDS.photos, marker(t.photos === "required"), " ",
+        el("input", { name: "photos", type: "file", accept: "image/jpeg,image/png,image/webp", multiple: "", "data-photos": t.photos })));
+      if (t.photos === "required") parts.push(el("small", { class: "photos-required" }, WORDS.photos_required));
+    }
+    return el("form", { class: "action", "data-action": action, novalidate: "" },
+      el("strong", {}, L.actions[action] || action), ...parts, el("button", { type: "submit" }, L.actions[action] || action));
+  }
+
+  // What the table says is missing, said before anything is sent (the server checks the same).
+  function problemWith(form, action) {
+    const t = W.transitions[action];
+    if (!t) return null;
+    const missing = t.fields.filter((f) => f.required && !String(form.elements[f.name].value || "").trim()).map((f) => f.label);
+    if (missing.length) return WORDS.missing + missing.join(", ");
+    const photos = form.querySelector("input[type=file]");
+    const count = photos ? photos.files.length : 0;
+    if (t.photos === "required" && !count) return WORDS.photos_required;
+    if (count > t.max_photos) return WORDS.too_many_photos.replace("{n}", t.max_photos);
+    return null;
+  }
+
+  function say(text, kind) {
+    const status = $("#action-status");
+    status.textContent = text;
+    status.className = kind;
   }
 
   async function act(number, action, values, files) {
@@ -199,15 +207,12 @@
       method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" },
     });
     const data = await r.json().catch(() => ({}));
-    const status = $("#action-status");
     if (!r.ok) {
       const fields = data.error && data.error.fields ? " " + JSON.stringify(data.error.fields) : "";
-      status.textContent = (data.error ? data.error.message : r.status) + fields;
-      status.className = "error";
+      say((data.error ? data.error.message : r.status) + fields, "error");
       return null;
     }
-    status.textContent = T.done + ": " + (L.actions[action] || action) + " → " + (L.states[data.state] || data.state);
-    status.className = "ok";
+    say(T.done + ": " + (L.actions[action] || action) + " → " + (L.states[data.state] || data.state), "ok");
     if (openNumber === number) showCase(data);
     return data;
   }
@@ -227,12 +232,11 @@
     const panel = $("#panel");
     const actions = el("div", { class: "actions" });
     for (const action of c.actions) {
-      const form = el("form", { class: "action", "data-action": action },
-        el("strong", {}, L.actions[action] || action),
-        ...(FIELDS[action] || []).map(([n, k]) => field(n, k, c, duplicates)),
-        el("button", { type: "submit" }, L.actions[action] || action));
+      const form = actionForm(action, c);
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
+        const problem = problemWith(form, action);
+        if (problem) { say(problem, "error"); return; }
         const values = {};
         let files = [];
         for (const input of form.querySelectorAll("input, select")) {
@@ -261,8 +265,8 @@
     if (window.L) {
       // Clicking the map places the case (for 分类定位, e.g. an SMS that named no known place).
       const put = (x, y) => {
-        const form = document.querySelector('form[data-action="classify"]');
-        if (form) { form.querySelector("[name=lng]").value = x.toFixed(7); form.querySelector("[name=lat]").value = y.toFixed(7); }
+        for (const node of document.querySelectorAll("#panel [data-kind=longitude]")) node.value = x.toFixed(7);
+        for (const node of document.querySelectorAll("#panel [data-kind=latitude]")) node.value = y.toFixed(7);
       };
       cityMinimap($("#case-map"), config.map, c.lng !== null ? { around: [c.lng, c.lat], onClick: put } : { onClick: put });
     } else $("#case-map").remove();

@@ -10,7 +10,12 @@
   const status = document.getElementById("map-status");
   const say = (text) => { if (status) status.textContent = text; };
   const colors = cfg.colors || {};
-  const FINAL = ["closed", "rejected", "cancelled", "duplicate"];
+  // The workflow's final states and the city's time zone come from the server (dispatch.labels.client_table).
+  const FINAL = cfg.workflow.final_states;
+  const dayParts = new Intl.DateTimeFormat("en-US", { timeZone: cfg.workflow.time_zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const cityDay = { // YYYY-MM-DD of a moment, in the city's time zone
+    format: (d) => { const p = Object.fromEntries(dayParts.formatToParts(d).map((x) => [x.type, x.value])); return `${p.year}-${p.month}-${p.day}`; },
+  };
 
   // ---------------------------------------------------------------- the grid, shaded
   const gridLayer = layer(N.grid);
@@ -87,9 +92,10 @@
     if (F.category && c.category !== F.category) return false;
     if (F.department && c.department !== F.department) return false;
     if (F.street && !(c.cell || "").startsWith(F.street)) return false;
-    const day = (c.reported_at || "").slice(0, 10);
-    if (F.from && day && new Date(c.reported_at) < new Date(F.from + "T00:00:00+08:00")) return false;
-    if (F.to && day && new Date(c.reported_at) >= new Date(new Date(F.to + "T00:00:00+08:00").getTime() + 86400000)) return false;
+    // The filter's dates are days in the city's time zone.
+    const day = c.reported_at ? cityDay.format(new Date(c.reported_at)) : "";
+    if (F.from && day && day < F.from) return false;
+    if (F.to && day && day > F.to) return false;
     return c.lng !== null && c.lat !== null;
   }
 

@@ -4,6 +4,8 @@
 
 const CFG = JSON.parse(document.getElementById("handset-config").textContent);
 const S = CFG.strings;
+// The workflow's rules from the server (dispatch.labels.client_table): each action's fields and photos.
+const W = CFG.workflow;
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs, ...children) => {
   const node = document.createElement(tag);
@@ -223,17 +225,15 @@ async function submitReport(event) {
   if (chosen.length > CFG.max_photos) { say(S.too_many_photos, "error"); return; }
   let photos;
   try { photos = await Promise.all(chosen.map(preparePhoto)); } catch (e) { say(e.message, "error"); return; }
-  const fields = {
-    category: data.get("category"),
-    description: data.get("description") || "",
-    address: data.get("address") || "",
-    urgency: data.get("urgency"),
+  const fields = {};
+  for (const [name, value] of data.entries()) if (typeof value === "string") fields[name] = value; // the form's own fields
+  Object.assign(fields, {
     self_resolved: data.get("self_resolved") ? "true" : "false",
     lng: String(position.lng),
     lat: String(position.lat),
     crs: "wgs84",
     reported_at: Clock.now().toISOString(),
-  };
+  });
   // The key is made once, here: every later attempt sends the same one, so the server files it once.
   const report = { key: crypto.randomUUID(), user: Auth.username, fields, photos, made_at: fields.reported_at };
   try {
@@ -321,14 +321,35 @@ function renderTasks() {
     el("small", {}, `${S.due} ${t.due_at ? new Date(t.due_at).toLocaleString() : "—"} · ${t.case.address || t.case.cell || ""}`))) : [el("li", {}, S.no_tasks)]));
 }
 
-const ACTION_FIELDS = {
-  verify: [["result", ["exists", "not_found", "unable"]], ["note"], ["photos"]],
-  check: [["result", ["passed", "failed"]], ["note"], ["photos"]],
-  handle: [["note"], ["photos"]],
-  return: [["reason"]],
-  request_postpone: [["hours"], ["reason"]],
-  request_suspend: [["reason"]],
-};
+// An input for one field of the workflow table, by its kind (names of people, departments and cases are typed).
+function inputFor(f) {
+  const attrs = { name: f.name, "data-kind": f.kind, required: f.required };
+  switch (f.kind) {
+    case "choice":
+    case "bool":
+      return el("select", attrs, ...f.choices.map(([value, name]) => el("option", { value: String(value) }, name)));
+    case "number":
+      return el("input", Object.assign(attrs, { type: "number", step: 1, min: f.min, max: f.max, value: f.default }));
+    case "longitude":
+    case "latitude":
+      return el("input", Object.assign(attrs, { type: "number", step: "any", min: f.min, max: f.max, inputmode: "decimal" }));
+    case "datetime":
+      return el("input", Object.assign(attrs, { type: "datetime-local" }));
+    default:
+      return el("input", Object.assign(attrs, { maxlength: f.max, value: f.default }));
+  }
+}
+
+const requiredMark = (required) => (required ? el("abbr", { class: "required", title: W.words.required }, "*") : "");
+
+// What the table says is missing, said before anything is sent (the server checks the same).
+function problemWith(form, t, files) {
+  const missing = t.fields.filter((f) => f.required && !String(form.elements[f.name].value || "").trim()).map((f) => f.label);
+  if (missing.length) return W.words.missing + missing.join(", ");
+  if (t.photos === "required" && !files.length) return W.words.photos_required;
+  if (files.length > t.max_photos) return W.words.too_many_photos.replace("{n}", t.max_photos);
+  return null;
+}
 
 async function openCase(number) {
   const box = $("#case");
@@ -347,25 +368,26 @@ async function openCase(number) {
       } }));
     }).catch(() => {});
   }
-  const forms = c.actions.filter((a) => ACTION_FIELDS[a]).map((action) => {
-    const inputs = ACTION_FIELDS[action].map(([name, options]) => {
-      let input;
-      if (options) input = el("select", { name }, ...options.map((o) => el("option", { value: o }, S[o === "failed" ? "failed_check" : o] || o)));
-      else if (name === "photos") input = el("input", { type: "file", name, accept: "image/*", capture: "environment", multiple: "" });
-      else if (name === "hours") input = el("input", { type: "number", name, min: 1, max: 720, value: 24 });
-      else input = el("input", { name, maxlength: 500 });
-      return el("label", {}, S[name] || name, input);
-    });
+  // One form per action this person may take now, built from the action's entry in the workflow table.
+  const forms = c.actions.filter((a) => W.transitions[a]).map((action) => {
+    const t = W.transitions[action];
+    const inputs = t.fields.map((f) => el("label", {}, f.label, requiredMark(f.required), inputFor(f)));
+    if (t.photos !== "none") {
+      inputs.push(el("label", {}, W.words.photos, requiredMark(t.photos === "required"),
+        el("input", { type: "file", name: "photos", accept: "image/*", capture: "environment", multiple: "", "data-photos": t.photos })));
+      if (t.photos === "required") inputs.push(el("small", { class: "photos-required" }, W.words.photos_required));
+    }
     const result = el("p");
     const button = el("button", { type: "submit" }, CFG.actions[action] || action);
-    const form = el("form", { "data-action": action }, el("strong", {}, CFG.actions[action] || action), ...inputs, button, result);
+    const form = el("form", { "data-action": action, novalidate: true }, el("strong", {}, CFG.actions[action] || action), ...inputs, button, result);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const body = new FormData(form);
       body.delete("photos");
       const input = form.querySelector("input[name=photos]");
       const files = input ? [...input.files] : [];
-      if (files.length > CFG.max_photos) { result.textContent = S.too_many_photos; result.className = "error"; return; }
+      const problem = problemWith(form, t, files);
+      if (problem) { result.textContent = problem; result.className = "error"; return; }
       try {
         for (const photo of await Promise.all(files.map(preparePhoto))) body.append("photos", photo, photo.name);
       } catch (err) { result.textContent = err.message; result.className = "error"; return; }
