@@ -89,6 +89,7 @@ class CaseQuery(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=State.choices, label=_("状态"))
     category = filters.CharFilter(method="filter_category", label=_("类别"), max_length=16)
     source = filters.MultipleChoiceFilter(choices=Source.choices, label=_("来源"))
+    source_label = filters.CharFilter(field_name="source_label", label=_("来源系统"), max_length=32)
     department = filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="code", label=_("处置部门"))
     street = filters.CharFilter(field_name="cell__community__street__code", label=_("街道"), max_length=9)
     community = filters.CharFilter(field_name="cell__community__code", label=_("社区"), max_length=12)
@@ -138,13 +139,19 @@ class CaseQuery(filters.FilterSet):
         return qs.filter(rule) if value else qs.exclude(rule)
 
 
-def search(user, params, *, sort: str | None = None):
-    """The cases `user` may see that match `params` (a QueryDict), sorted; InvalidData naming the
-    fields on a bad parameter, Forbidden for a phone search by a role that sees masked numbers."""
-    query = CaseQuery(params, queryset=visible_cases(user), request=_Request(user))
+def filtered(user, params, cases):
+    """`cases` narrowed by the query's filters; InvalidData naming the fields on a bad parameter,
+    Forbidden for a phone search by a role that sees masked numbers."""
+    query = CaseQuery(params, queryset=cases, request=_Request(user))
     if not query.is_valid():
         raise InvalidData(fields={k: "; ".join(map(str, v)) for k, v in query.errors.items()})
-    qs = query.qs.select_related("category", "department", "cell__community__street", "reporter")
+    return query.qs
+
+
+def search(user, params, *, sort: str | None = None):
+    """The cases `user` may see that match `params` (a QueryDict), sorted."""
+    qs = filtered(user, params, visible_cases(user))
+    qs = qs.select_related("category", "department", "cell__community__street", "reporter")
     return qs.order_by(*ordering(sort))
 
 

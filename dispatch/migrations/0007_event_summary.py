@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0003_evaluation_moved_out'),
+        ('dispatch', '0006_case_source_label'),
     ]
 
     operations = [
