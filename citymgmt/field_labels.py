@@ -25,7 +25,8 @@ PROBLEM_LABELS = {
     "not_open": _("案卷已办结"), "none": _("没有"), "too_far": _("超出最后一页"),
     "inspector_only": _("仅限监督员"), "required_without_verification": _("未经核实时必填"),
     "before_from": _("早于开始日期"), "too_long": _("时间段太长"), "after_end": _("晚于结束日期"),
-    "too_old": _("时间太早"), "html": _("不能含 HTML"), "not_found": _("找不到"), "span": _("时间段太长"), "unsupported": _("不支持"),
+    "too_old": _("时间太早"), "html": _("不能含 HTML"), "not_found": _("找不到"), "span": _("时间段太长"),
+    "unsupported": _("不支持"),
 }  # fmt: skip
 
 

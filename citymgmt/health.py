@@ -5,6 +5,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -25,9 +26,22 @@ async def _ping_channel_layer():
     await asyncio.wait_for(layer.receive(channel), timeout=2)
 
 
+def _ping_redis():
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 @never_cache
 def readyz(request):
-    """The database and the channel layer answer; 503 otherwise."""
+    """The database and the channel layer (and Redis, when configured) answer; 503 otherwise.
+
+    Without Redis the process still saves and answers everything (it is a cache and a channel
+    layer, never the record), but live boards get nothing: the load balancer should know."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -43,5 +57,12 @@ def readyz(request):
     except Exception as exc:
         logger.warning("readyz: channel layer not reachable: %s", exc)
         checks["channel_layer"] = "unreachable"
+    if settings.REDIS_URL:
+        try:
+            _ping_redis()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            logger.warning("readyz: Redis not reachable: %s", exc)
+            checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

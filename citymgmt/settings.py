@@ -123,6 +123,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="citymgmt"),
+            # Fail fast when Redis is away: callers fall back (citymgmt.softcache), never wait.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -168,21 +170,29 @@ USE_TZ = True
 
 # --- Static and media files: whitenoise serves static files from the same process.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-_manifest_built = (STATIC_ROOT / "staticfiles.json").exists()
+# Production (DEBUG off): hashed, compressed files (gzip and brotli), written by `collectstatic` in
+# the Procfile's release step and served by whitenoise with far-future caching. Development, and
+# the tests (tests/testenv.py sets PLAIN_STATIC_FILES, they run no collectstatic), serve plain
+# files straight from the apps.
+PLAIN_STATIC_FILES = env.bool("PLAIN_STATIC_FILES", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed, compressed files once `collectstatic` has run (the Procfile's release step);
-    # plain files straight from the apps before that (development, tests).
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if _manifest_built
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if PLAIN_STATIC_FILES
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not _manifest_built
+WHITENOISE_USE_FINDERS = PLAIN_STATIC_FILES
+# Source maps (megabytes, fetched only by developer tools) are served as they are: compressing them
+# with brotli would take most of the release step's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv"),
+    *("woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map"),
+)
 
 # --- Security: production-like settings pass `manage.py check --deploy`.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

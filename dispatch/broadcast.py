@@ -65,7 +65,11 @@ def case_summary(case) -> dict:
     }
 
 
-def event_message(event, case) -> dict:
+def event_message(event) -> dict:
+    """An event as boards and handsets get it, live or replayed: with the case summary stored on
+    the event when it was written. (Events logged before summaries were stored show only what the
+    event itself records: the case number and its state then.)"""
+    summary = event.summary or {"number": event.case.number, "state": event.to_state}
     return {
         "type": "event",
         "id": event.id,
@@ -74,7 +78,7 @@ def event_message(event, case) -> dict:
         "from_state": event.from_state,
         "to_state": event.to_state,
         "at": event.created_at.isoformat(),
-        "case": case_summary(case),
+        "case": summary,
     }
 
 

@@ -5,17 +5,14 @@ the stage we precompute `due_at` and `yellow_at` (the moment 80 % of the limit i
 light at any moment is a comparison, and the worker finds changes with indexed range scans.
 """
 
-import logging
 from datetime import datetime, timedelta
-
-from django.core.cache import cache
 
 from city import calendar
 from city.models import TimeLimit
+from citymgmt import softcache
 
 from .models.cases import Light
 
-log = logging.getLogger("dispatch.deadlines")
 YELLOW_SHARE = 0.8
 
 # Used when a category has no limit for a stage: the common defaults of city tables.
@@ -30,25 +27,15 @@ _LIMIT_CACHE_SECONDS = 60
 
 
 def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
-    key = f"timelimit:{category_id}:{stage}:{urgency}"
-    try:
-        found = cache.get(key)
-    except Exception as exc:  # the cache (Redis) is down: the database has the answer
-        log.warning("time limit cache unavailable (%s); reading the table", type(exc).__name__)
-        found, key = None, None
-    if found is None:
+    def from_database():
         row = (
             TimeLimit.objects.filter(category_id=category_id, stage=stage, urgency=urgency)
             .values_list("amount", "unit")
             .first()
         )
-        found = tuple(row) if row else FALLBACK_LIMITS[stage]
-        if key is not None:
-            try:
-                cache.set(key, found, _LIMIT_CACHE_SECONDS)
-            except Exception as exc:
-                log.warning("time limit cache unavailable (%s)", type(exc).__name__)
-    return found
+        return tuple(row) if row else FALLBACK_LIMITS[stage]
+
+    return softcache.get_or_build(f"timelimit:{category_id}:{stage}:{urgency}", from_database, _LIMIT_CACHE_SECONDS)
 
 
 def is_natural(unit: str) -> bool:

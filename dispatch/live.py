@@ -32,15 +32,14 @@ def replay(groups: set[str], since: int, before: int | None = None) -> list[dict
         events
         .distinct()
         .order_by("id")
-        .select_related(
-            "case", "case__category", "case__department", "case__suggested_department", "case__assigned_inspector",
-            "case__cell__community__street",
-        )[: settings.REPLAY_MAX_EVENTS + 1]
+        .select_related("case")
+        .only("id", "kind", "action", "from_state", "to_state", "created_at", "summary", "case__number")
+        [: settings.REPLAY_MAX_EVENTS + 1]
     )  # fmt: skip
     events = list(events)
     max_age = timedelta(hours=settings.REPLAY_MAX_AGE_HOURS)
     if len(events) > settings.REPLAY_MAX_EVENTS or (events and events[0].created_at < timezone.now() - max_age):
         raise ResyncNeeded()
-    # The case summary is today's; the event fields say what happened then. Boards apply events in
-    # order, so the last one leaves each case as it is now.
-    return [event_message(e, e.case) for e in events]
+    # Each event as it was written and sent live: its own stored case summary, never today's case
+    # (an audience must not learn what happened after it stopped receiving the case's events).
+    return [event_message(e) for e in events]

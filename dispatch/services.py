@@ -95,6 +95,7 @@ def available_actions(case, user) -> list[str]:
 
 
 def _write_event(case, *, kind, action, from_state, actor, role, now, note="", data=None, extra_groups=()):
+    """Append one event: it keeps the case summary it shows, so a replay sends it as it was."""
     if connection.vendor == "postgresql":
         # Event ids must become visible in increasing order, or a board resuming "since N" could
         # skip an event with a smaller id that committed later. Writers take this lock just before
@@ -112,6 +113,7 @@ def _write_event(case, *, kind, action, from_state, actor, role, now, note="", d
         created_at=now,
         note=note or "",
         data=data or {},
+        summary=broadcast.case_summary(case),
     )
     logger.info(
         "case %s %s %s→%s by %s (%s) event %s",
@@ -126,7 +128,7 @@ def _write_event(case, *, kind, action, from_state, actor, role, now, note="", d
     case_event_written.send(sender=CaseEvent, event=event, case=case)
     groups = broadcast.groups_for(case, extra_groups)
     CaseEventAudience.objects.bulk_create([CaseEventAudience(event=event, group=g) for g in sorted(groups)])
-    broadcast.broadcast_after_commit(broadcast.event_message(event, case), groups)
+    broadcast.broadcast_after_commit(broadcast.event_message(event), groups)
     return event
 
 

@@ -9,7 +9,6 @@ import json
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from city.models import Department
+from citymgmt import softcache
 from citymgmt.errors import InvalidData
 from citymgmt.field_labels import readable
 from citymgmt.query import parse_month
@@ -51,11 +51,7 @@ def _table(name, first, last, level):
         return tables.compute(name, periods.from_dates(first, last), level)
     settings_key = hashlib.sha256(json.dumps(settings_in_force(), sort_keys=True).encode()).hexdigest()[:16]
     key = f"evaluation:{name}:{first}:{last}:{level}:{settings_key}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = tables.compute(name, periods.from_dates(first, last), level)
-        cache.set(key, rows, 86400)
-    return rows
+    return softcache.get_or_build(key, lambda: tables.compute(name, periods.from_dates(first, last), level), 86400)
 
 
 def _params(request):

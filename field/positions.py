@@ -1,5 +1,8 @@
 """Inspectors' positions: the latest per inspector (Redis GEO, or memory without Redis), a sampled
-trail in the database for replay, and a coalesced `inspector.position` event for the boards."""
+trail in the database for replay, and a coalesced `inspector.position` event for the boards.
+
+The trail is the record. While Redis is down, points are still taken and the trail saved; the
+latest positions are then read from the trail (`latest()`), and no board event goes out."""
 
 import json
 import logging
@@ -10,16 +13,20 @@ from datetime import datetime, timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
+from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from city.coords import distance_m
+from citymgmt import softcache
 from dispatch.broadcast import BOARD_GROUP
 
 from .models import PositionSample
 
 logger = logging.getLogger(__name__)
 
+# Without the shared store, the latest positions come from the trail of the last hours (a shift).
+TRAIL_FALLBACK = timedelta(hours=8)
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
 GEO_MAX_LAT = 85.05112878  # Redis GEO's (web-mercator) limit; ±90 is a valid latitude all the same
@@ -138,12 +145,46 @@ def record(user, points: list[dict]) -> int:
                 for p in kept
             ]
         )
-        cache.set(_trail_key(user.pk), kept[-1]["recorded_at"].isoformat(), None)
+        softcache.set(_trail_key(user.pk), kept[-1]["recorded_at"].isoformat(), None)
     newest = points[-1]
     pos = Position(user.pk, user.username, newest["lng"], newest["lat"], newest.get("accuracy"), newest["recorded_at"])
-    if store().update(pos) and cache.add(f"position-event:{user.pk}", 1, settings.POSITION_EVENT_INTERVAL_S):
+    if _update_store(pos) and softcache.add(f"position-event:{user.pk}", 1, settings.POSITION_EVENT_INTERVAL_S):
         _announce(pos)
     return len(kept)
+
+
+def _update_store(pos: Position) -> bool:
+    try:
+        return store().update(pos)
+    except Exception:
+        # The trail is saved: the upload succeeds, the map reads the trail until Redis is back.
+        logger.warning("position store unavailable: %s's latest position not shared", pos.username, exc_info=True)
+        return False
+
+
+def latest() -> list[Position]:
+    """Every inspector's latest position: from the shared store, or from the trail when the store
+    does not answer."""
+    try:
+        return store().latest()
+    except Exception:
+        logger.warning("position store unavailable: latest positions read from the trail", exc_info=True)
+        return latest_from_trail()
+
+
+def latest_from_trail(now: datetime | None = None) -> list[Position]:
+    recent = PositionSample.objects.filter(recorded_at__gte=(now or timezone.now()) - TRAIL_FALLBACK)
+    newest = list(recent.values("user").annotate(at=Max("recorded_at")).values_list("user", "at"))
+    if not newest:
+        return []
+    matches = Q()
+    for user_id, at in newest:
+        matches |= Q(user_id=user_id, recorded_at=at)
+    samples = recent.filter(matches).select_related("user").order_by("user_id", "-id")
+    found = {}
+    for s in samples:
+        found.setdefault(s.user_id, Position(s.user_id, s.user.username, s.lng, s.lat, s.accuracy, s.recorded_at))
+    return list(found.values())
 
 
 def _trail_key(user_id) -> str:
@@ -152,7 +193,7 @@ def _trail_key(user_id) -> str:
 
 def _sample(user, points: list[dict]) -> list[dict]:
     """At most one point per POSITION_TRAIL_SAMPLE_S per inspector: enough to replay a patrol, not a flood."""
-    raw = cache.get(_trail_key(user.pk))
+    raw = softcache.get(_trail_key(user.pk))
     last = parse_datetime(raw) if raw else None
     if last is None:
         last = PositionSample.objects.filter(user=user).order_by("-recorded_at").values_list("recorded_at", flat=True)

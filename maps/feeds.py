@@ -7,7 +7,6 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET
 from city import grid
 from city.models import Category, GridCell
 from city.roles import roles_of
+from citymgmt import softcache
 from citymgmt.errors import Forbidden, InvalidData
 from citymgmt.query import query_int
 from dispatch import live
@@ -53,12 +53,8 @@ def _json(body: str, content_type="application/json") -> HttpResponse:
 def _cached(prefix: str, request, build) -> str:
     """A response body cached until any case changes (the log's last id is part of the key)."""
     query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:24]
-    key = f"maps:{prefix}:{live.last_event_id()}:{get_language()}:{query}"  # names follow the language
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.set(key, body, 300)
-    return body
+    # Names follow the language: it is part of the key.
+    return softcache.get_or_build(f"maps:{prefix}:{live.last_event_id()}:{get_language()}:{query}", build, 300)
 
 
 def _int(request, name, default):
@@ -82,8 +78,8 @@ def grid_geojson(request):
         raise Forbidden()
     bbox = queries.CaseFilter.from_query({"bbox": request.GET.get("bbox", ""), "all": "1"}).bbox
     key = f"maps:grid:{grid.shared.shared_version()}:{','.join(map(str, bbox)) if bbox else 'all'}"
-    body = cache.get(key)
-    if body is None:
+
+    def build():
         cells = GridCell.objects.select_related("community").order_by("code")
         if bbox:
             cells = cells.filter(max_lng__gte=bbox[0], min_lng__lte=bbox[2], max_lat__gte=bbox[1], min_lat__lte=bbox[3])
@@ -91,9 +87,9 @@ def grid_geojson(request):
             {"type": "Feature", "geometry": c.geometry, "properties": {"code": c.code, "community": c.community.name}}
             for c in cells[:MAX_CELLS]
         ]
-        body = _dumps({"type": "FeatureCollection", "features": features})
-        cache.set(key, body, 3600)
-    return _json(body, "application/geo+json")
+        return _dumps({"type": "FeatureCollection", "features": features})
+
+    return _json(softcache.get_or_build(key, build, 3600), "application/geo+json")
 
 
 def _next_url(request, name, after):
@@ -172,4 +168,4 @@ def today(request):
 
 @map_feed
 def inspectors(request):
-    return _json(_dumps({"inspectors": [p.as_json() for p in positions.store().latest()]}))
+    return _json(_dumps({"inspectors": [p.as_json() for p in positions.latest()]}))

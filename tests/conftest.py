@@ -2,10 +2,12 @@
 and a helper that drives a case to any state through the real workflow."""
 
 import io
-from datetime import datetime
+import os
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -21,6 +23,59 @@ settings.PASSWORD_HASHERS = [
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday morning, well inside working hours, away from holidays.
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
+
+
+# --------------------------------------------------------------------------- the clock moved ahead
+
+# CITYMGMT_TEST_CLOCK_SHIFT_DAYS=365 runs the whole session a year ahead (the clock still ticks):
+# a test that only passes on today's date is a date bomb, and this finds it before the date does
+# (.ci/run runs the SQLite pass so). Tests must use fixed clocks (T0, time_machine) or dates
+# relative to now.
+#
+# Tests that talk to another process (the browser tests' daphne, Chromium's own JavaScript clock,
+# tests/citymgmt/test_redis_outage.py's daphne) run on the real clock: time-machine moves only
+# this process's clock, and a server a year behind its test (reports "from the future", tokens
+# "expired") would test nothing but the mismatch. They are the tests that use the `daphne`,
+# `live_url` or `browser` fixtures, or carry the `real_clock` marker.
+CLOCK_SHIFT_DAYS = int(os.environ.get("CITYMGMT_TEST_CLOCK_SHIFT_DAYS") or 0)
+OTHER_PROCESS_FIXTURES = {"daphne", "live_url", "browser"}
+
+
+class ShiftedClock:
+    def __init__(self, days: int):
+        self.days = days
+        self.traveller = None
+
+    def start(self):
+        self.traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=self.days), tick=True)
+        self.traveller.start()
+
+    def stop(self):
+        self.traveller.stop()  # back to the real clock (time-machine's patches read the real time)
+        self.traveller = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock():
+    if not CLOCK_SHIFT_DAYS:
+        yield None
+        return
+    clock = ShiftedClock(CLOCK_SHIFT_DAYS)
+    clock.start()
+    yield clock
+    if clock.traveller is not None:
+        clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_with_other_processes(request, _shifted_clock):
+    other_process = request.node.get_closest_marker("real_clock") or OTHER_PROCESS_FIXTURES & set(request.fixturenames)
+    if _shifted_clock is None or not other_process:
+        yield
+        return
+    _shifted_clock.stop()
+    yield
+    _shifted_clock.start()
 
 
 def jpeg(color=(200, 30, 30), size=(64, 48), name="photo.jpg") -> SimpleUploadedFile:

@@ -38,6 +38,10 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField(_("时间"), db_index=True)
     note = models.TextField(_("意见"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
+    # The case as this event showed it to its audience when it was written (dispatch.broadcast's
+    # case_summary): a board that replays the log gets what it would have got live, never the case
+    # as it is now (a department that returned a case must not see where it went next).
+    summary = models.JSONField(_("案卷摘要"), default=dict, blank=True, editable=False)
 
     objects = CaseEventQuerySet.as_manager()
 

@@ -2,9 +2,10 @@ def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_checks_database_and_channel_layer(client, db):
+def test_readyz_checks_database_and_channel_layer(client, db, settings):
     body = client.get("/readyz").json()
-    assert body["checks"] == {"database": "ok", "channel_layer": "ok"}
+    redis = {"redis": "ok"} if settings.REDIS_URL else {}
+    assert body["checks"] == {"database": "ok", "channel_layer": "ok", **redis}
 
 
 def test_readyz_is_503_when_the_channel_layer_is_unreachable(client, db, settings):
@@ -17,7 +18,8 @@ def test_readyz_is_503_when_the_channel_layer_is_unreachable(client, db, setting
     }
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "channel_layer": "unreachable"}
+    checks = response.json()["checks"]
+    assert (checks["database"], checks["channel_layer"]) == ("ok", "unreachable")
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch):

@@ -166,3 +166,28 @@ async def test_resync_when_the_gap_is_older_than_the_replay_window(city, make_ca
     (message,) = await receive_all(communicator)
     assert message["type"] == "resync" and message["last_id"] > 0
     await communicator.disconnect()
+
+
+async def test_replay_shows_each_event_as_it_was_written_not_the_case_as_it_is_now(city, make_case):
+    """Issue 13.3: a department that returned a case and resumes later gets the events it saw, as
+    they were then: not the department the case went to afterwards, nor that department's reason."""
+    head = await database_sync_to_async(live.last_event_id)()
+    huanwei, _, _ = await connect(city.user("staff_huanwei"))
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    await do(case.number, "return", city.user("staff_huanwei"), reason="不归我们管")
+    # Later: the case goes to another department (huanwei is told it left them), which then asks
+    # for more time for a reason of its own (not huanwei's business).
+    await do(case.number, "dispatch", city.user("dispatcher"), department="shizheng")
+    await do(case.number, "request_postpone", city.user("staff_shizheng"), hours=24, reason="市政内部原因-保密")
+    seen_live = await receive_all(huanwei)
+    assert [m["action"] for m in seen_live] == ["dispatch", "return", "dispatch"]
+    await huanwei.disconnect()
+
+    communicator, _, _ = await connect(city.user("staff_huanwei"), f"/ws/board/?since={head}")
+    replayed = await receive_all(communicator)
+    assert replayed[-1]["type"] == "synced"
+    assert replayed[:-1] == seen_live  # each event exactly as it went out live
+    assert [m["case"]["department"] for m in replayed[:-1]] == ["huanwei", "huanwei", "shizheng"]
+    assert "市政内部原因" not in json.dumps(replayed, ensure_ascii=False)
+    await communicator.disconnect()

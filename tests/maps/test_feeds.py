@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
 from dispatch.models import Case
@@ -54,6 +55,7 @@ def test_geojson_feed_with_filters(city, make_case):
     assert far == []
 
 
+@time_machine.travel(T0 + timedelta(hours=1))  # the default window counts back from now; cases are at T0
 def test_date_range_and_default_window(city, make_case):
     old = make_case("reported", now=T0 - timedelta(days=60))
     recent = make_case("reported")
@@ -128,6 +130,7 @@ def test_pages_load_no_cdn_asset(city, make_case):
         assert "/static/maps/vendor/leaflet/leaflet.js" in html
 
 
+@time_machine.travel(T0 + timedelta(hours=1))  # the hot spots window counts back from now; cases are at T0
 def test_hotspots_rank_cells_and_repeated_places(city, make_case):
     for _ in range(3):
         make_case("reported", address="人民路12号")

@@ -186,3 +186,29 @@ async def test_an_expiring_token_closes_its_socket_at_expiry(city, monkeypatch):
     communicator = await authed_with(await short_token())
     assert await closed_with(communicator, timeout=0.3) is None  # still valid
     assert await closed_with(communicator, timeout=1.5) == consumers.CLOSE_UNAUTHENTICATED
+
+
+async def test_resume_shows_each_event_as_it_was_written(city, make_case):
+    """Issue 13.3 on the handset: a department's handset resuming after its department returned the
+    case sees those events as they were, not the department the case went to later."""
+    from dispatch import live
+
+    head = await database_sync_to_async(live.last_event_id)()
+    staff = city.user("staff_huanwei")
+    communicator = await authed(staff)
+    case = await make(make_case, "registered")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="huanwei")
+    await do(case.number, "return", staff, reason="不归我们管")
+    await do(case.number, "dispatch", city.user("dispatcher"), department="shizheng")
+    await do(case.number, "request_postpone", city.user("staff_shizheng"), hours=24, reason="市政内部原因-保密")
+    seen_live = await receive_all(communicator)
+    assert [m["action"] for m in seen_live] == ["dispatch", "return", "dispatch"]
+    await communicator.disconnect()
+
+    communicator = await authed(staff, since=head)
+    replayed = await receive_all(communicator)
+    assert replayed[-1]["type"] == "synced"
+    assert replayed[:-1] == seen_live
+    assert [m["case"]["department"] for m in replayed[:-1]] == ["huanwei", "huanwei", "shizheng"]
+    assert "市政内部原因" not in json.dumps(replayed, ensure_ascii=False)
+    await communicator.disconnect()
