@@ -102,9 +102,11 @@ async def report(session, base_url, token, key, *, lng, lat, description="路边
     with 200/201 (network errors, 502/503 are repeated). Returns (status, body, tries)."""
     body = {"category": "E0102", "lng": lng, "lat": lat, "description": description}
     headers = {"Authorization": f"Token {token}", "Idempotency-Key": key}
+    last = None
     for attempt in range(1, attempts + 1):
         try:
             async with session.post(f"{base_url}/api/v1/cases", json=body, headers=headers) as r:
+                last = r.status
                 data = await r.json(content_type=None)
                 if r.status in (200, 201):
                     return r.status, data, attempt
@@ -112,5 +114,6 @@ async def report(session, base_url, token, key, *, lng, lat, description="路边
                     raise AssertionError(f"report {key}: {r.status} {data}")
         except (TimeoutError, OSError, aiohttp.ClientError, json.JSONDecodeError):
             pass
-        await asyncio.sleep(0.2 + 0.2 * random.random())
-    raise AssertionError(f"report {key} never got through")
+        if attempt < attempts:
+            await asyncio.sleep(0.2 + 0.2 * random.random())
+    raise AssertionError(f"report {key} never got through (last answer: {last})")
