@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.live import ROOT, Daphne, free_port
+from tests.live import database_url as database_url_of
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PROXY_RULES = ROOT / "deploy" / "nginx" / "citymgmt-proxy.conf"
@@ -103,7 +104,7 @@ class Cluster:
 
     def __init__(
         self,
-        database_url: str,
+        database_url,  # a URL, or Django's settings dict of the database
         redis_url: str,
         *,
         web: int = 2,
@@ -118,7 +119,7 @@ class Cluster:
         self.env = {"REDIS_URL": redis_url, "LOG_LEVEL": "WARNING", **(env or {})}
         self.webs = [Daphne(database_url, media=self.media, env=self.env) for _ in range(web)]
         worker_env = {**self.webs[0].env} if self.webs else {**os.environ, **self.env}
-        worker_env["DATABASE_URL"] = self.webs[0].env["DATABASE_URL"] if self.webs else database_url
+        worker_env["DATABASE_URL"] = database_url_of(database_url)
         self.workers = [Worker(worker_env, self.dir / f"worker-{i}.log", worker_interval) for i in range(workers)]
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -161,7 +162,7 @@ class Cluster:
     def start_nginx(self):
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"        server 127.0.0.1:{web.port} max_fails=1 fail_timeout=2s;" for web in self.webs)
+        servers = "\n".join(f"        server 127.0.0.1:{web.port} max_fails=3 fail_timeout=2s;" for web in self.webs)
         conf = self.dir / "nginx.conf"
         conf.write_text(
             NGINX_CONF.format(
@@ -197,6 +198,10 @@ class Cluster:
             for name in ("nginx.log", "nginx-error.log")
             if (self.dir / name).exists()
         )
+
+    def log(self) -> str:
+        """Every daphne's log (what bench/board_fanout.py reads for Redis errors)."""
+        return "".join(web.log() for web in self.webs)
 
     def logs(self) -> str:
         parts = [f"--- nginx\n{self.nginx_log()}"]
