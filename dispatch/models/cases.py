@@ -118,9 +118,12 @@ class Case(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("主案卷")
     )
     self_resolved = models.BooleanField(_("自处理"), default=False)
-    # Idempotency: (source, client_key) is unique; the hash tells a true retry from a reused key.
+    # Idempotency: a key belongs to whoever sent it: (client_key_scope, client_key) is unique, the
+    # scope being the reporting user ("user:<id>") or, for reports with no user, the channel
+    # ("channel:sms"). The hash tells a true retry from a reused key.
     # NULL, not "": reports without a key must not collide in the unique constraint.
     client_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    client_key_scope = models.CharField(max_length=40, blank=True)
     client_key_hash = models.CharField(max_length=64, blank=True)
     reported_at = models.DateTimeField(_("上报时间"))
     created_at = models.DateTimeField(_("受理时间"), auto_now_add=True)
@@ -134,9 +137,9 @@ class Case(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "client_key"],
+                fields=["client_key_scope", "client_key"],
                 condition=models.Q(client_key__isnull=False),
-                name="unique_client_key_per_source",
+                name="unique_client_key_per_sender",
             )
         ]
         indexes = [
@@ -144,6 +147,10 @@ class Case(models.Model):
             models.Index(fields=["department", "state"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["category", "state", "reported_at"]),
+            # 综合查询: a resident's number and name are matched whole, by index (dispatch/search.py);
+            # number, address and description words use trigram indexes on PostgreSQL (migration).
+            models.Index(fields=["reporter_phone"], name="case_reporter_phone"),
+            models.Index(fields=["reporter_name"], name="case_reporter_name"),
             # The deadline worker's two scans: green cases past yellow_at, non-red cases past due_at.
             models.Index(fields=["yellow_at"], condition=models.Q(light="green"), name="case_green_yellow_at"),
             models.Index(fields=["due_at"], condition=models.Q(light__in=["green", "yellow"]), name="case_open_due_at"),
