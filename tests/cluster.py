@@ -41,7 +41,6 @@ http {{
     scgi_temp_path {dir}/tmp/scgi;
     upstream citymgmt_web {{
 {servers}
-        keepalive 32;
     }}
     map $http_upgrade $connection_upgrade {{
         default upgrade;
@@ -162,7 +161,7 @@ class Cluster:
     def start_nginx(self):
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"        server 127.0.0.1:{web.port} max_fails=3 fail_timeout=2s;" for web in self.webs)
+        servers = "\n".join(f"        server 127.0.0.1:{web.port} max_fails=0;" for web in self.webs)
         conf = self.dir / "nginx.conf"
         conf.write_text(
             NGINX_CONF.format(
