@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "field",
     "mobile_api",
     "hotline",
+    "open311",
     "maps",
 ]
 
@@ -258,6 +259,13 @@ CITY_NAME = env.str("CITY_NAME", default="白银市白银区")
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# Open311 GeoReport v2 (open311/): our jurisdiction_id (optional in requests; any other is 404),
+# the contact discovery names, and whether media_url may point into private networks (tests only).
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="620402")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="12319")
+OPEN311_MEDIA_ALLOW_PRIVATE = env.bool("OPEN311_MEDIA_ALLOW_PRIVATE", default=False)
+# The public report page /report/: reports per minute from one address.
+REPORT_PAGE_PER_ADDRESS_PER_MINUTE = env.int("REPORT_PAGE_PER_ADDRESS_PER_MINUTE", default=5)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")

@@ -89,6 +89,7 @@ class CaseQuery(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=State.choices, label=_("状态"))
     category = filters.CharFilter(method="filter_category", label=_("类别"), max_length=16)
     source = filters.MultipleChoiceFilter(choices=Source.choices, label=_("来源"))
+    source_label = filters.CharFilter(field_name="source_label", label=_("来源系统"), max_length=32)
     department = filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="code", label=_("处置部门"))
     street = filters.CharFilter(field_name="cell__community__street__code", label=_("街道"), max_length=9)
     community = filters.CharFilter(field_name="cell__community__code", label=_("社区"), max_length=12)

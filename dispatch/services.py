@@ -140,6 +140,7 @@ def report_case(
     actor,
     source: str,
     category: Category | str,
+    source_label: str = "",
     description: str = "",
     lng: float | None = None,
     lat: float | None = None,
@@ -193,6 +194,7 @@ def report_case(
                 address=address or "",
                 cell=cell,
                 source=Source.SELF_RESOLVED if self_resolved else source,
+                source_label=(source_label or "")[:32],
                 needs_verification=source in PUBLIC_SOURCES,
                 reporter=actor,
                 reporter_name=reporter_name or "",
@@ -221,6 +223,7 @@ def report_case(
                 note=description[:500] if description else "",
                 data={
                     "source": case.source,
+                    **({"source_label": case.source_label} if case.source_label else {}),
                     "photos": len(checked_photos),
                     "possible_duplicates": [d.candidate.number for d in found],
                     "next_due_at": utc_iso(case.due_at),

@@ -74,12 +74,12 @@ class Daphne:
         return self
 
     def wait_ready(self):
-        deadline = time.monotonic() + 90  # a shared, busy machine can take a while to import everything
+        deadline = time.monotonic() + 90  # a loaded 2-core CI machine starts daphne slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as r:  # noqa: S310 (our loopback)
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=10) as r:  # noqa: S310 (our loopback)
                     if r.status == 200:
                         return self
             except OSError:
