@@ -11,9 +11,10 @@ from tests.mobile_api.test_cases_api import REPORT, report
 
 # Today: token, roles, idempotency check, category, cell, number sequence, case, duplicate check and
 # link, event, audience, then the answer (photos, timeline, responsibility grid and inspectors).
-REPORT_JSON = 18
-REPORT_WITH_PHOTO = 19
-ACTION_REGISTER = 18
+# One more since main's merge (Dec 2: the login guard and scoped idempotency keys): 18 → 19.
+REPORT_JSON = 19
+REPORT_WITH_PHOTO = 20
+ACTION_REGISTER = 19
 # On PostgreSQL each event also takes the advisory lock that keeps event ids in commit order.
 PER_EVENT_ON_POSTGRES = 1
 
