@@ -9,9 +9,13 @@ For each layer (core `RedisChannelLayer`, `RedisPubSubChannelLayer`) and each bo
     board must end with every event exactly once (lost must be 0).
 
 Boards are aiohttp websocket clients in this process (one event loop); the server is one daphne
-process. Both share the machine's cores, which the figures include.
+process, or with `--processes N` N daphne processes behind nginx (tests/cluster.py, as
+scripts/cluster runs them), the boards spread over them by nginx and the cases written in this
+process, so most events cross from one process to another through Redis. Everything shares the
+machine's cores, which the figures include.
 
     REDIS_URL=redis://127.0.0.1:6379/14 python bench/board_fanout.py [--boards 100 500] [--events 60]
+    REDIS_URL=… python bench/board_fanout.py --processes 2 --boards 500 --layers pubsub
 """
 
 import argparse
@@ -38,10 +42,12 @@ def main():
     parser.add_argument("--rate", type=float, default=5.0, help="new cases per second")
     parser.add_argument("--reconnects", type=int, default=100)
     parser.add_argument("--layers", nargs="+", choices=sorted(LAYERS), default=sorted(LAYERS))
+    parser.add_argument("--processes", type=int, default=1, help="daphne processes (>1: behind nginx)")
+    parser.add_argument("--db-name", default="citymgmt_bench_fanout", help="the throwaway PostgreSQL database")
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-    name = "citymgmt_bench_fanout"
+    name = args.db_name
     setup("postgres", name)
     try:
         run(args)
@@ -62,14 +68,19 @@ def use_layer(backend: str) -> None:
 def run(args):
     from django.db import connection
 
+    from tests.cluster import Cluster
     from tests.live import Daphne, session_cookie_for
 
     _category, _dept, users = minimal_city()
-    print(f"{args.events} new cases at {args.rate}/s per run; one daphne; boards in one client process")
+    where = "one daphne" if args.processes == 1 else f"{args.processes} daphne behind nginx"
+    print(f"{args.events} new cases at {args.rate}/s per run; {where}; boards in one client process")
     print(f"{'layer':<7} {'boards':>6} {'what':<26} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  notes")
     for layer in args.layers:
         use_layer(LAYERS[layer])
-        server = Daphne(connection.settings_dict).start()
+        if args.processes > 1:
+            server = Cluster(connection.settings_dict, os.environ["REDIS_URL"], web=args.processes, workers=0).start()
+        else:
+            server = Daphne(connection.settings_dict).start()
         try:
             cookie = session_cookie_for(users["dispatcher"], server.url)
             for boards in args.boards:
@@ -90,6 +101,11 @@ def run(args):
                     print(f"{layer:<7} {boards:>6} {what:<26} {figures}  {note}")
         finally:
             server.stop()
+        if args.processes > 1:
+            counts = {}
+            for web in server.webs:
+                counts[web.port] = web.log().count("WSCONNECT /ws/board/")
+            print(f"{'':<14} sockets accepted per daphne process: {counts}")
 
 
 class Board:

@@ -1,13 +1,15 @@
 """Django's error pages, answered as the API's JSON error body under /api/ (clients there parse
 JSON, even for a URL that matches nothing) and as Django's HTML pages everywhere else."""
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .errors import Forbidden, InvalidData, NotFound, TooLarge
-from .middleware import json_error
+from .errors import Forbidden, InvalidData, NotFound, TooLarge, Unavailable
+from .middleware import database_down, error_response, json_error
 
 
 def _is_api(request) -> bool:
@@ -33,6 +35,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this inside its `except`: a database outage outside any view (middleware,
+    # authentication) is a 503 like one inside a view (DomainErrorMiddleware).
+    if database_down(sys.exc_info()[1]):
+        return error_response(request, Unavailable())
     if _is_api(request):
         body = {"error": {"code": "server_error", "message": _("服务器内部错误，已记录。"), "fields": {}}}
         return JsonResponse(body, status=500, json_dumps_params={"ensure_ascii": False})

@@ -75,6 +75,14 @@ class Throttled(DomainError):
     default_message = _("请求过于频繁，请稍后再试。")
 
 
+class Unavailable(DomainError):
+    """The database (or another service every request needs) does not answer: try again shortly."""
+
+    status = 503
+    code = "unavailable"
+    default_message = _("服务暂时不可用，请稍后重试。")
+
+
 def error_body(exc: DomainError) -> dict:
     body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
     if exc.context:

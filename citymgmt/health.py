@@ -10,6 +10,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from .checks import deployment_warnings
+
 logger = logging.getLogger(__name__)
 
 
@@ -65,4 +67,8 @@ def readyz(request):
             logger.warning("readyz: Redis not reachable: %s", exc)
             checks["redis"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    warnings = deployment_warnings()
+    if warnings:  # ready, but not for a second process (an in-memory channel layer)
+        body["warnings"] = warnings
+    return JsonResponse(body, status=200 if ready else 503)

@@ -12,14 +12,21 @@ JSON bodies are the serializers' business (DRF's CharField refuses NUL). /hotlin
 Twilio signs every parameter and GeoReport answers in XML or JSON: their views decide there.
 """
 
+import logging
 import re
 
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from .errors import DomainError, InvalidData, error_body
+from .errors import DomainError, InvalidData, Unavailable, error_body
 from .field_labels import readable
+
+logger = logging.getLogger(__name__)
+# Seconds a client should wait before repeating a request refused because the database is down.
+RETRY_AFTER_S = 5
 
 NUL = "\x00"
 NUL_SKIPPED = ("/hotline/", "/open311/")  # each answers in its own format (TwiML, GeoReport XML/JSON)
@@ -34,10 +41,23 @@ def wants_page(request) -> bool:
 
 
 def json_error(exc: DomainError) -> JsonResponse:
-    return JsonResponse(error_body(exc), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(error_body(exc), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(exc, Unavailable):
+        response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def database_down(exception) -> bool:
+    """A connection that failed or broke (PostgreSQL restarting, the pool timing out), as opposed
+    to a query the database refused (IntegrityError, DataError …): that is a bug, not an outage."""
+    return isinstance(exception, OperationalError | InterfaceError)
 
 
 def error_response(request, exc: DomainError):
+    if isinstance(exc, Unavailable) and wants_page(request):
+        # No template context: its processors read the user and the menu from the database.
+        page = f"<!doctype html><meta charset=utf-8><title>{escape(exc.message)}</title><p>{escape(exc.message)}</p>"
+        return HttpResponse(page, status=exc.status, headers={"Retry-After": str(RETRY_AFTER_S)})
     if wants_page(request):
         return render(request, "error.html", {"error": exc, "problems": readable(exc.fields)}, status=exc.status)
     return json_error(exc)
@@ -53,6 +73,11 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError):
             return error_response(request, exception)
+        if database_down(exception):
+            # Nothing was saved (the transaction never committed): a clean 503 the client may
+            # repeat (with its Idempotency-Key), and the next request gets a fresh connection.
+            logger.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
+            return error_response(request, Unavailable())
         return None
 
 

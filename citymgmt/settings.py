@@ -103,7 +103,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    # Every process keeps a small pool (Django's psycopg pool): daphne runs sync code in a few
+    # threads, so a process needs at most DATABASE_POOL_MAX connections. Size PostgreSQL's
+    # max_connections for (web + worker processes) × DATABASE_POOL_MAX plus headroom (README,
+    # "Running on several processes and machines"). A connection is checked before it is handed
+    # out (CONN_HEALTH_CHECKS), so a restarted PostgreSQL costs failed requests while it is
+    # down, never a restart.
+    # DATABASE_POOL_MAX=0 turns the pool off: then CONN_MAX_AGE (health-checked) applies.
+    DATABASE_POOL_MAX = env.int("DATABASE_POOL_MAX", default=4)
+    DATABASE_POOL_TIMEOUT_S = env.float("DATABASE_POOL_TIMEOUT_S", default=3.0)
+    if DATABASE_POOL_MAX > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX,
+            "timeout": DATABASE_POOL_TIMEOUT_S,  # waiting for a free (or new) connection, then 503
+            "max_idle": 300,
+        }  # CONN_HEALTH_CHECKS below makes Django pass psycopg_pool's check_connection
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -111,13 +129,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # redis-py 8 caps a pool at 100 connections by default, which breaks past ~100 sockets a process.
-    _redis_host = {"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=2000)}
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
-            "CONFIG": {"hosts": [_redis_host]},
-        }
+    REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=2000)
+    # A Redis that does not answer a connect within this many seconds counts as down (instead of
+    # hanging a request); reconnects happen by themselves when it is back.
+    REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=3.0)
+    _redis_host = {
+        "address": REDIS_URL,
+        "max_connections": REDIS_MAX_CONNECTIONS,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
     }
+    CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer")
+    _layer_config = {"hosts": [_redis_host]}
+    if CHANNEL_LAYER_BACKEND.endswith("core.RedisChannelLayer"):
+        # The core layer skips a member whose queue holds `capacity` messages and drops messages
+        # older than `expiry` s (boards fill such gaps from the log, but fewer is better).
+        _layer_config["capacity"] = env.int("CHANNEL_LAYER_CAPACITY", default=1000)
+        _layer_config["expiry"] = env.int("CHANNEL_LAYER_EXPIRY_S", default=60)
+    CHANNEL_LAYERS = {"default": {"BACKEND": CHANNEL_LAYER_BACKEND, "CONFIG": _layer_config}}
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -7,3 +7,8 @@ class DispatchConfig(AppConfig):
 
     name = "dispatch"
     verbose_name = _("案件调度")
+
+    def ready(self):
+        from citymgmt import checks
+
+        checks.register()  # check --deploy: an in-memory channel layer reaches one process only

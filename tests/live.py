@@ -26,6 +26,8 @@ def free_port() -> int:
 
 
 def database_url(settings_dict) -> str:
+    if isinstance(settings_dict, str):
+        return settings_dict
     if settings_dict["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{settings_dict['NAME']}"
     user = settings_dict.get("USER") or "postgres"
@@ -37,10 +39,10 @@ def database_url(settings_dict) -> str:
 class Daphne:
     """One daphne process on a fixed port; stop() and start() again to simulate a server restart."""
 
-    def __init__(self, settings_dict):
+    def __init__(self, settings_dict, *, media: str | None = None, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.media = tempfile.mkdtemp(prefix="citymgmt-media-")
+        self.media = media or tempfile.mkdtemp(prefix="citymgmt-media-")
         self.log_path = Path(tempfile.gettempdir()) / f"citymgmt-daphne-{self.port}.log"
         self.env = {
             **os.environ,
@@ -52,10 +54,15 @@ class Daphne:
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
             "MEDIA_ROOT": self.media,
+            **(env or {}),
         }
         self.proc = None
 
     def start(self):
+        return self.spawn().wait_ready()
+
+    def spawn(self):
+        """Start the process without waiting for it (several can then start at once)."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "citymgmt.asgi:application"],
@@ -64,6 +71,9 @@ class Daphne:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def wait_ready(self):
         deadline = time.monotonic() + 90  # a loaded 2-core CI machine starts daphne slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
