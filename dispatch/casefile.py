@@ -33,7 +33,9 @@ _STAGE_ENDED_BY = {
     "verify": "verify",
     "dispatch": "dispatch",
     "handle": "handle",
+    "send_check": "send_check",
     "check": "check",
+    "close": "close",
 }
 
 

@@ -14,18 +14,11 @@ from city import calendar
 from city.models import TimeLimit
 
 from .models.cases import Light
+from .models.settings import WorkflowSettings
 
 log = logging.getLogger("dispatch.deadlines")
-YELLOW_SHARE = 0.8
-
-# Used when a category has no limit for a stage: the common defaults of city tables.
-FALLBACK_LIMITS = {
-    "register": (30, "minutes"),
-    "dispatch": (30, "minutes"),
-    "verify": (60, "minutes"),
-    "check": (60, "minutes"),
-    "handle": (1, "work_days"),
-}
+# The yellow share (80 %) and the limits used when a category has none for a stage are
+# WorkflowSettings an admin edits.
 _LIMIT_CACHE_SECONDS = 60
 
 
@@ -42,7 +35,7 @@ def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
             .values_list("amount", "unit")
             .first()
         )
-        found = tuple(row) if row else FALLBACK_LIMITS[stage]
+        found = tuple(row) if row else WorkflowSettings.current().fallback_limit(stage)
         if key is not None:
             try:
                 cache.set(key, found, _LIMIT_CACHE_SECONDS)
@@ -98,10 +91,14 @@ def start_stage(case, stage: str | None, now: datetime) -> None:
     _set_yellow(case, now)
 
 
+def yellow_share() -> float:
+    return WorkflowSettings.current().yellow_share / 100
+
+
 def _set_yellow(case, now: datetime) -> None:
-    """Place yellow_at where the unused share of the limit falls to 20 %."""
+    """Place yellow_at where the unused share of the limit falls to 1 − the yellow share (20 %)."""
     left = remaining(now, case.due_at, case.stage_unit)
-    case.yellow_at = advance(now, max(0.0, left - (1 - YELLOW_SHARE) * case.stage_limit_s), case.stage_unit)
+    case.yellow_at = advance(now, max(0.0, left - (1 - yellow_share()) * case.stage_limit_s), case.stage_unit)
     case.light = light_at(case, now)
 
 
