@@ -40,7 +40,11 @@ CONSOLE_SECTIONS = {
         ("suspended", gettext_lazy("挂账中"), {"states": (State.SUSPENDED,)}),
     ],
     "department": [
-        ("instructions", gettext_lazy("领导批示待签收"), {"states": CONSOLE_STATES["department"], "flag": "instructed"}),
+        (
+            "instructions",
+            gettext_lazy("领导批示待签收"),
+            {"states": CONSOLE_STATES["department"], "flag": "instructed"},
+        ),
         ("supervised", gettext_lazy("督办待回复"), {"states": (State.DISPATCHED,), "flag": "supervised"}),
         ("to-handle", gettext_lazy("待处置"), {"states": (State.DISPATCHED,)}),
         (

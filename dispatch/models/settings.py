@@ -39,9 +39,7 @@ class WorkflowSettings(models.Model):
         _("黄灯比例 (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
     max_postpones = models.PositiveSmallIntegerField(_("每个案卷最多延期次数"), default=2)
-    fallback_limits = models.JSONField(
-        _("缺省时限 {阶段: [时限, 单位]}"), default=default_fallback_limits
-    )
+    fallback_limits = models.JSONField(_("缺省时限 {阶段: [时限, 单位]}"), default=default_fallback_limits)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
