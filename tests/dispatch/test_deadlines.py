@@ -75,7 +75,7 @@ def test_each_light_change_is_one_event(city, make_case):
     assert scan_once(at(2026, 11, 24, 14, 41)) == 0
     assert scan_once(at(2026, 11, 24, 14, 42)) == 1
     assert scan_once(at(2026, 11, 24, 14, 50)) == 0
-    assert scan_once(at(2026, 11, 24, 15, 30)) == 1
+    assert scan_once(at(2026, 11, 24, 15, 30)) == 2  # the red light, and the system's one 催办
     assert scan_once(at(2026, 11, 24, 17, 0)) == 0
     assert warnings() == [{"from_light": "green", "light": "yellow"}, {"from_light": "yellow", "light": "red"}]
     case.refresh_from_db()
