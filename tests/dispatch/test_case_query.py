@@ -154,6 +154,10 @@ def test_the_print_page_and_the_pdf_carry_number_category_and_timeline(city, cas
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert case.number in text and "暴露垃圾" in text and "流转记录" in text and "派遣" in text
+    from tests.live import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "case-file.pdf").write_bytes(r.content)  # for the README's picture of its first page
 
 
 def test_a_query_prints_as_one_pdf_and_refuses_more_than_the_batch_limit(city, cases, monkeypatch):
