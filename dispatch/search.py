@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,7 @@ from city.roles import roles_of
 from citymgmt.errors import Forbidden, InvalidData
 
 from .access import visible_cases
-from .models import Case, Light, Source, State, Urgency
+from .models import Case, CaseEvent, Light, Source, State, Urgency
 from .models.cases import FINAL_STATES
 
 # Dates outside these years are typing errors, and their arithmetic would overflow at the ends.
@@ -80,6 +80,9 @@ class BoundedDateFilter(filters.DateFilter):
         return qs.filter(**{f"{self.field_name}__{lookup}": moment})
 
 
+INSTRUCTED_CHOICES = (("any", _("有领导批示")), ("pending", _("批示待签收")))
+
+
 class CaseQuery(filters.FilterSet):
     """The filters of 综合查询. `request` must be given: the phone rules depend on the user."""
 
@@ -95,6 +98,10 @@ class CaseQuery(filters.FilterSet):
     light = filters.MultipleChoiceFilter(choices=[c for c in Light.choices if c[0]], label=_("警示灯"))
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("已超期"))
     urgency = filters.ChoiceFilter(choices=Urgency.choices, label=_("紧急程度"))
+    instructed = filters.ChoiceFilter(
+        method="filter_instructed", choices=INSTRUCTED_CHOICES, label=_("领导批示"), empty_label=None
+    )
+    urged = filters.BooleanFilter(method="filter_urged", label=_("被催办"))
     reported_from = BoundedDateFilter(field_name="reported_at", label=_("上报日期起"))
     reported_to = BoundedDateFilter(field_name="reported_at", end=True, label=_("上报日期止"))
     closed_from = BoundedDateFilter(field_name="closed_at", label=_("结案日期起"))
@@ -130,6 +137,20 @@ class CaseQuery(filters.FilterSet):
             return qs
         matching = [c.pk for c in Category.objects.all() if c.full_code.startswith(value.upper()) or c.name == value]
         return qs.filter(category_id__in=matching)
+
+    def filter_instructed(self, qs, name, value):
+        """Cases with a leader's instruction (any), or one the department has not acknowledged."""
+        if value == "pending":
+            return qs.filter(instruction_pending=True)
+        if value == "any":
+            return qs.exclude(instruction="")
+        return qs
+
+    def filter_urged(self, qs, name, value):
+        if value is None:
+            return qs
+        urged = CaseEvent.objects.filter(case_id=OuterRef("pk"), action__in=("urge", "supervise"))
+        return qs.filter(Exists(urged)) if value else qs.exclude(Exists(urged))
 
     def filter_overdue(self, qs, name, value):
         if value is None:

@@ -180,3 +180,49 @@ def test_a_late_evidence_event_carries_the_clock_forward(city, make_case):
     event = services.record_evidence(case, role="hotline", note="彩信照片", now=at(2026, 11, 26, 9))
     assert event.data["next_due_at"] == services.utc_iso(Case.objects.get(pk=case.pk).due_at)
     assert event.data["department"] == "huanwei"
+
+
+def _client(city, username):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(city.user(username))
+    return client
+
+
+def test_the_instruction_is_at_the_top_of_the_case_page_until_acknowledged(city, make_case):
+    case = make_case("dispatched")
+    services.act(case.number, "instruct", city.user("leader"), params={"note": "请务必今日解决"})
+    html = _client(city, "staff_huanwei").get(f"/cases/{case.number}/").content.decode()
+    assert html.index('id="instruction"') < html.index('class="casefile"')
+    assert "请务必今日解决" in html and "待承办部门签收" in html
+    services.act(case.number, "acknowledge", city.user("staff_huanwei"), params={})
+    html = _client(city, "supervisor").get(f"/cases/{case.number}/").content.decode()
+    assert "请务必今日解决" in html and "待承办部门签收" not in html and "已于" in html
+
+
+def test_the_department_portal_lists_instructed_and_supervised_cases(city, make_case):
+    case = make_case("dispatched")
+    services.act(case.number, "instruct", city.user("leader"), params={"note": "重视"})
+    services.act(case.number, "supervise", city.user("supervisor"), params={"reply_hours": 4, "note": "督办"})
+    snap = _client(city, "staff_huanwei").get("/console/department/snapshot").json()
+    (row,) = [c for c in snap["cases"] if c["number"] == case.number]
+    assert set(row["flags"]) >= {"instructed", "supervised"} and row["supervision_due_at"]
+
+
+def test_the_case_query_filters_instructed_and_urged_cases(city, make_case):
+    instructed, urged, plain = make_case("dispatched"), make_case("dispatched"), make_case("dispatched")
+    services.act(instructed.number, "instruct", city.user("leader"), params={"note": "重视"})
+    services.act(urged.number, "urge", city.user("dispatcher"), params={"note": "快"})
+    client = _client(city, "supervisor")
+
+    def found(**query):
+        html = client.get("/cases/", query).content.decode()
+        return {c.number for c in (instructed, urged, plain) if f"/cases/{c.number}/" in html}
+
+    assert found(instructed="pending") == {instructed.number}
+    assert found(instructed="any") == {instructed.number}
+    assert found(urged="true") == {urged.number}
+    services.act(instructed.number, "acknowledge", city.user("staff_huanwei"), params={})
+    assert found(instructed="pending") == set()
+    assert found(instructed="any") == {instructed.number}
