@@ -44,4 +44,19 @@ def readyz(request):
         logger.warning("readyz: channel layer not reachable: %s", exc)
         checks["channel_layer"] = "unreachable"
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    # Not a reason to take the process out of service, but said where operators look.
+    missing = _calendar_gaps() if checks["database"] == "ok" else []
+    if missing:
+        body["warnings"] = {"calendar": {"years_without_schedule": missing}}
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def _calendar_gaps() -> list[int]:
+    from city.calendar import years_without_schedule
+
+    try:
+        return years_without_schedule()
+    except Exception as exc:
+        logger.warning("readyz: calendar not readable: %s", exc)
+        return []
