@@ -66,8 +66,8 @@ def client_table() -> dict:
         "flags": {
             "instructed": _("领导批示"),
             "supervision_overdue": _("督办逾期"),
-            "supervised": _("督办"),
-            "urged": _("催办"),
+            "supervised": _("督办中"),
+            "urged": _("已催办"),
         },
         "final_states": sorted(str(s) for s in FINAL_STATES),
         "time_zone": settings.TIME_ZONE,

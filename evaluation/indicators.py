@@ -32,6 +32,8 @@ from dispatch.services import utc_iso
 
 from .models import EvaluationSettings
 
+# 结案: the shift leader's close on a passed check, or the check itself where the city closes on it.
+CLOSING_ACTIONS = ("check", "close")
 AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "cell": 15}
 
 
@@ -96,7 +98,7 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
             handled_on_time=Count("id", filter=Q(action="handle", data__on_time=True)),
             returned=Count("id", filter=Q(action="return")),
             rework=Count("id", filter=Q(action="check", data__result="failed")),
-            closed=Count("id", filter=Q(action="check", to_state=State.CLOSED)),
+            closed=Count("id", filter=Q(action__in=CLOSING_ACTIONS, to_state=State.CLOSED)),
             avg_handling_hours=avg_hours(action="handle"),
         )
     )
@@ -105,7 +107,7 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
     for r in overdue:
         rows.setdefault(r["dept"], {"dept": r["dept"]})["overdue_unhandled"] = r["n"]
     closed_by_end = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), action="check", to_state=State.CLOSED, created_at__lt=period.end
+        case_id=OuterRef("case_id"), action__in=CLOSING_ACTIONS, to_state=State.CLOSED, created_at__lt=period.end
     )
     handled_late = CaseEvent.objects.filter(
         case_id=OuterRef("case_id"), action="handle", data__on_time=False, created_at__lt=period.end
@@ -170,7 +172,7 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     # self-resolved report): a third of the log's rows fewer to join to cells.
     events = (
         period.events()
-        .filter(action__in=["report", "register", "check"], case__cell__isnull=False)
+        .filter(action__in=["report", "register", *CLOSING_ACTIONS], case__cell__isnull=False)
         .annotate(area=Substr("case__cell__code", 1, n))
     )
     flows = events.values("area").annotate(
@@ -184,7 +186,10 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     )
     rows = {r["area"]: dict(r) for r in flows}
     closed_by_end = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), action__in=["check", "register"], to_state=State.CLOSED, created_at__lt=period.end
+        case_id=OuterRef("case_id"),
+        action__in=[*CLOSING_ACTIONS, "register"],
+        to_state=State.CLOSED,
+        created_at__lt=period.end,
     )
     cohort = (
         events.filter(action="register")
@@ -323,7 +328,7 @@ def _city_on_time_closure(period: Period) -> dict:
     )
     figures = (
         period.events()
-        .filter(action="check", to_state=State.CLOSED)
+        .filter(action__in=CLOSING_ACTIONS, to_state=State.CLOSED)
         .annotate(late=Exists(handled_late))
         .aggregate(closed=Count("id"), on_time=Count("id", filter=Q(late=False)))
     )

@@ -33,6 +33,7 @@ def story(city, make_case):
     act("D", "dispatch", "dispatcher", T0 + H, department="huanwei")
     act("A", "handle", "staff_huanwei", T0 + H, photo=True, note="已清理")  # on time; send_check automatic
     act("A", "check", "inspector1", T0 + 2 * H, result="passed")
+    act("A", "close", "supervisor", T0 + 2 * H)  # 结案 by the shift leader
     act("B", "handle", "staff_huanwei", T0 + 7 * H, photo=True, note="晚了")  # 16:00 > 15:30: late
     act("B", "check", "inspector1", T0 + 8 * H, result="failed")  # 17:00: rework, new clock
     return cases

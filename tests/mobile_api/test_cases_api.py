@@ -339,6 +339,8 @@ def test_the_full_loop_through_the_api_alone(api, city):
     tasks = inspector.get("/api/v1/tasks").json()["tasks"]
     assert [(t["task"], t["case"]["number"]) for t in tasks] == [("check", number)]
     r = act(inspector, number, "check", {"result": "passed", "note": "已复核"})
+    assert r.status_code == 200 and r.json()["state"] == "checked"  # 待结案: the shift leader closes
+    r = act(supervisor, number, "close", {"note": "结案"})
     assert r.status_code == 200
     body = r.json()
     assert body["state"] == "closed" and body["closed_at"]
@@ -349,6 +351,7 @@ def test_the_full_loop_through_the_api_alone(api, city):
         "handle",
         "send_check",
         "check",
+        "close",
     ]
     ids = [e["id"] for e in body["timeline"]]
     assert ids == sorted(ids)
