@@ -226,3 +226,19 @@ def test_the_case_query_filters_instructed_and_urged_cases(city, make_case):
     services.act(instructed.number, "acknowledge", city.user("staff_huanwei"), params={})
     assert found(instructed="pending") == set()
     assert found(instructed="any") == {instructed.number}
+
+
+def test_an_automatic_escalation_is_texted_to_the_configured_number(city, make_case):
+    from hotline.models import OutboundMessage
+
+    WorkflowSettings.objects.create(leader_sms_number="13900001111", escalate_after_hours=1)
+    case = make_case("dispatched", now=T0)
+    scan_once(at(2026, 11, 24, 15, 31))  # urged: nobody is texted
+    assert not OutboundMessage.objects.filter(purpose="escalated").exists()
+    scan_once(at(2026, 11, 24, 16, 30))
+    (sms,) = OutboundMessage.objects.filter(purpose="escalated")
+    assert sms.to == "13900001111" and case.number in sms.body
+    # People's supervision orders are not texted.
+    other = make_case("dispatched", now=T0)
+    services.act(other.number, "supervise", city.user("supervisor"), params={"reply_hours": 2, "note": "督办"}, now=T0)
+    assert OutboundMessage.objects.filter(purpose="escalated").count() == 1

@@ -147,3 +147,12 @@ def test_staff_scores(story):
     d = staff[("dispatcher", "dispatcher")]
     # volume 5 → 100; on time 5/5; accurate 4/5: (100×20 + 100×40 + 80×40) / 100 = 92 → A
     assert (d["on_time_dispatch_rate"], d["score"], d["grade"]) == (100.0, 92.0, "A")
+
+
+def test_a_late_evidence_event_leaves_the_overdue_count_unchanged(story, city):
+    """C (never handled, due 15:30) gets an MMS photo at 17:00 and D a transcript at 17:30: both
+    are still overdue unhandled at the end of the day (2, as without them)."""
+    services.record_evidence(story["C"], role="hotline", note="彩信照片", now=T0 + 8 * H)
+    services.record_evidence(story["D"], role="hotline", note="语音转写", now=T0 + 8.5 * H)
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    assert (h["overdue_unhandled"], h["to_handle"]) == (2, 4)
