@@ -21,6 +21,7 @@ def js_labels() -> dict:
             "evidence": str(_("补充材料")),
             "warn": str(_("警示灯变化")),
             "supervision_overdue": str(_("督办逾期未回复")),
+            "callback": str(_("回访")),
         },
     }
 

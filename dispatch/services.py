@@ -718,6 +718,52 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
         )
 
 
+# --------------------------------------------------------------------------- 回访 (callbacks)
+
+CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "not_satisfied", "unreachable")
+
+
+def record_callback(case, *, result: str, actor=None, role=None, note="", channel="call", now=None) -> CaseEvent:
+    """The resident's answer to a 回访 (a call-taker's call or the SMS reply) as one event on the
+    closed case: evaluation reads satisfaction (satisfied ÷ reached) from the log."""
+    if result not in CALLBACK_RESULTS:
+        raise InvalidData(fields={"result": "invalid"})
+    data = {
+        "result": result,
+        "channel": channel,
+        "reached": result != "unreachable",
+        "satisfied": result in ("satisfied", "basically_satisfied"),
+    }
+    return _log_only(case, "callback", actor=actor, role=role, note=note, data=data, now=now)
+
+
+def _log_only(case, action, *, actor, role, note, data, now) -> CaseEvent:
+    now = now or timezone.now()
+    if actor is None and role not in MACHINE_ROLES:
+        raise Forbidden()
+    if actor is not None and not roles_of(actor):
+        raise Forbidden()
+    number = case.number if isinstance(case, Case) else case
+    with transaction.atomic():
+        case = _locked_case(number=number)
+        if case is None:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        data = {**data, "next_due_at": utc_iso(case.due_at), "department": _department_code(case.department_id)}
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        return _write_event(
+            case,
+            kind=CaseEvent.Kind.UPDATED,
+            action=action,
+            from_state=case.state,
+            actor=actor,
+            role=role or sorted(roles_of(actor))[0],
+            now=now,
+            note=note[:2000],
+            data=data,
+        )
+
+
 # --------------------------------------------------------------------------- warning lights
 
 

@@ -32,7 +32,15 @@ def answer(phone: str, satisfied: bool):
         return None
     try:
         with transaction.atomic():
-            return Satisfaction.objects.create(case_id=asked.case_id, phone=phone, satisfied=satisfied)
+            rating = Satisfaction.objects.create(case_id=asked.case_id, phone=phone, satisfied=satisfied)
+            # The same record the call-takers' callbacks write: one event in the case's log.
+            services.record_callback(
+                asked.case.number,
+                result="satisfied" if satisfied else "not_satisfied",
+                role=HOTLINE,
+                channel="sms",
+            )
+            return rating
     except IntegrityError:  # two answers at once: the first one counts
         return Satisfaction.objects.get(case_id=asked.case_id)
 
