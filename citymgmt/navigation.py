@@ -25,6 +25,7 @@ def menu_for(user) -> list[dict]:
         items.append({"key": "cases", "url": reverse("dispatch:cases"), "label": _("综合查询")})
     if has_role(user, Role.CALL_TAKER):
         items.append({"key": "intake", "url": reverse("dispatch:intake"), "label": _("热线受理")})
+        items.append({"key": "callbacks", "url": reverse("hotline:callbacks"), "label": _("回访")})
     if roles_of(user) & CITY_WIDE_ROLES:
         items.append({"key": "maps", "url": reverse("maps:command"), "label": _("指挥地图")})
         items.append({"key": "wall", "url": reverse("maps:wall"), "label": _("大屏")})

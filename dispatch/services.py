@@ -723,7 +723,9 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
 CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "not_satisfied", "unreachable")
 
 
-def record_callback(case, *, result: str, actor=None, role=None, note="", channel="call", now=None) -> CaseEvent:
+def record_callback(
+    case, *, result: str, actor=None, role=None, note="", channel="call", followup=None, now=None
+) -> CaseEvent:
     """The resident's answer to a 回访 (a call-taker's call or the SMS reply) as one event on the
     closed case: evaluation reads satisfaction (satisfied ÷ reached) from the log."""
     if result not in CALLBACK_RESULTS:
@@ -734,10 +736,12 @@ def record_callback(case, *, result: str, actor=None, role=None, note="", channe
         "reached": result != "unreachable",
         "satisfied": result in ("satisfied", "basically_satisfied"),
     }
-    return _log_only(case, "callback", actor=actor, role=role, note=note, data=data, now=now)
+    if followup:
+        data["followup"] = followup  # the new case opened for a resident not satisfied
+    return _log_only(case, "callback", actor=actor, role=role, note=note, data=data, now=now, once=True)
 
 
-def _log_only(case, action, *, actor, role, note, data, now) -> CaseEvent:
+def _log_only(case, action, *, actor, role, note, data, now, once=False) -> CaseEvent:
     now = now or timezone.now()
     if actor is None and role not in MACHINE_ROLES:
         raise Forbidden()
@@ -748,6 +752,8 @@ def _log_only(case, action, *, actor, role, note, data, now) -> CaseEvent:
         case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        if once and CaseEvent.objects.filter(case=case, action=action).exists():
+            raise Conflict(_("该案卷已回访。"), fields={"result": "already_recorded"})
         data = {**data, "next_due_at": utc_iso(case.due_at), "department": _department_code(case.department_id)}
         case.version += 1
         case.save(update_fields=["version", "updated_at"])
