@@ -242,3 +242,16 @@ def test_an_automatic_escalation_is_texted_to_the_configured_number(city, make_c
     other = make_case("dispatched", now=T0)
     services.act(other.number, "supervise", city.user("supervisor"), params={"reply_hours": 2, "note": "督办"}, now=T0)
     assert OutboundMessage.objects.filter(purpose="escalated").count() == 1
+
+
+def test_tasks_name_the_new_steps(city, make_case):
+    from dispatch.worklist import tasks_for
+
+    checked = make_case("checked")
+    assert ("close", checked.number) in [(t, c.number) for t, c in tasks_for(city.user("supervisor"))]
+    case = make_case("dispatched")
+    services.act(case.number, "supervise", city.user("supervisor"), params={"reply_hours": 4, "note": "督办"})
+    staff = city.user("staff_huanwei")
+    assert ("reply_supervision", case.number) in [(t, c.number) for t, c in tasks_for(staff)]
+    services.act(case.number, "instruct", city.user("leader"), params={"note": "重视"})
+    assert ("acknowledge", case.number) in [(t, c.number) for t, c in tasks_for(staff)]

@@ -23,3 +23,27 @@ def test_a_department_sees_an_urge_live(live_url, browser, city, make_case):
     department.locator(f'#list-supervised tr[data-number="{case.number}"]').wait_for(timeout=3000)
     screenshot(department, "console-department-urged")
     dept_ctx.close()
+
+
+def test_the_callback_page_records_not_satisfied_and_opens_the_linked_case(live_url, browser, city, make_case):
+    from dispatch.models import CaseEvent
+
+    closed = make_case("closed")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    from tests.live import session_cookie_for
+
+    context.add_cookies([session_cookie_for(city.user("calltaker"), live_url)])
+    page = context.new_page()
+    page.goto(f"{live_url}/hotline/callbacks/")
+    line = page.locator(f'tr[data-number="{closed.number}"]')
+    assert "13812341234" in line.inner_text()
+    line.locator("input[name=note]").fill("垃圾又堆起来了")
+    line.locator('button[value="not_satisfied"]').click()
+    page.locator("#followup").wait_for(timeout=5000)
+    screenshot(page, "callbacks-not-satisfied")
+    followup = page.locator("#followup").inner_text()
+    page.locator("#followup").click()
+    page.wait_for_url(f"**/cases/{followup}/")
+    assert closed.number in page.content()
+    assert CaseEvent.objects.get(case=closed, action="callback").data["followup"] == followup
+    context.close()
