@@ -46,6 +46,7 @@ def case_summary(case) -> dict:
         "description": case.description[:200],
         "pending_request": case.pending_request,
         "pending_hours": case.pending_hours,
+        "stage_unit": case.stage_unit,  # a postponement is asked and shown in this unit
         "pending_reason": case.pending_reason,
         "return_count": case.return_count,
         "rework_count": case.rework_count,

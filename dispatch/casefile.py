@@ -206,10 +206,19 @@ def _supervision(case: Case) -> str:
     return text + (_("（已逾期）") if case.supervision_overdue else "")
 
 
+def unit_word(unit: str) -> str:
+    """The stage unit as a word (the unit a postponement is asked in)."""
+    return {"minutes": _("分钟"), "work_hours": _("工时"), "work_days": _("工作日")}.get(unit, _("工时"))
+
+
 def _pending(case: Case) -> str:
     """A request awaiting a decision, as the decider reads it."""
     if not case.pending_request:
         return ""
     if case.pending_request == "postpone":
-        return _("申请延期 %(h)s 小时：%(r)s") % {"h": case.pending_hours, "r": case.pending_reason}
+        return _("申请延期 %(h)s %(unit)s：%(r)s") % {
+            "h": case.pending_hours,
+            "unit": unit_word(case.stage_unit),
+            "r": case.pending_reason,
+        }
     return _("申请挂账：%(r)s") % {"r": case.pending_reason}

@@ -118,8 +118,13 @@ def resume(case, now: datetime) -> None:
     _set_yellow(case, now)
 
 
-def extend(case, hours: int, now: datetime) -> None:
-    """延期: an approved postponement moves the due time by `hours` of the stage's kind of time."""
-    case.stage_limit_s = (case.stage_limit_s or 0) + hours * 3600
-    case.due_at = advance(case.due_at, hours * 3600, case.stage_unit)
+def extend(case, amount: int, now: datetime) -> None:
+    """延期: an approved postponement moves the due time by `amount` of the stage's own unit
+    (minutes, working hours or working days)."""
+    old_due = case.due_at
+    if is_natural(case.stage_unit):
+        case.due_at = old_due + timedelta(minutes=amount)
+    else:
+        case.due_at = calendar.add_working_time(old_due, amount, case.stage_unit)
+    case.stage_limit_s = (case.stage_limit_s or 0) + remaining(old_due, case.due_at, case.stage_unit)
     _set_yellow(case, now)

@@ -249,7 +249,17 @@ TRANSITIONS: dict[str, Transition] = {
             State.DISPATCHED,
             actor_rule=CASE_DEPARTMENT,
             fields=(
-                Field("hours", "number", _("延期小时"), required=True, min=1, max=MAX_POSTPONE_HOURS, default=24),
+                # In the stage's own unit (minutes, working hours or working days: the case's
+                # `stage_unit`); the name stays "hours" for the handset API's clients.
+                Field(
+                    "hours",
+                    "number",
+                    _("延期时长（按本阶段时限单位）"),
+                    required=True,
+                    min=1,
+                    max=MAX_POSTPONE_HOURS,
+                    default=4,
+                ),
                 REASON,
             ),
             label=_("申请延期"),

@@ -255,3 +255,28 @@ def test_tasks_name_the_new_steps(city, make_case):
     assert ("reply_supervision", case.number) in [(t, c.number) for t, c in tasks_for(staff)]
     services.act(case.number, "instruct", city.user("leader"), params={"note": "重视"})
     assert ("acknowledge", case.number) in [(t, c.number) for t, c in tasks_for(staff)]
+
+
+def test_postponement_is_in_the_stages_own_unit(city, make_case):
+    from city.models import TimeLimit
+
+    staff, dispatcher = city.user("staff_huanwei"), city.user("dispatcher")
+    case = make_case("dispatched", now=T0)  # 4 working hours: due 15:30
+    services.act(case.number, "request_postpone", staff, params={"hours": 2, "reason": "等材料"}, now=T0)
+    case = services.act(case.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
+    assert case.due_at == at(2026, 11, 24, 17, 30)  # 2 working hours
+    TimeLimit.objects.filter(category=case.category, stage="handle").update(amount=1, unit="work_days")
+    from django.core.cache import cache
+
+    cache.clear()
+    days = make_case("dispatched", now=T0)  # 1 working day: Wed 09:00
+    assert days.due_at == at(2026, 11, 25, 9, 0)
+    services.act(days.number, "request_postpone", staff, params={"hours": 2, "reason": "等材料"}, now=T0)
+    days = services.act(days.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
+    assert days.due_at == at(2026, 11, 27, 9, 0)  # 2 working days later
+    TimeLimit.objects.filter(category=case.category, stage="handle").update(amount=120, unit="minutes")
+    cache.clear()
+    minutes = make_case("dispatched", now=T0)
+    services.act(minutes.number, "request_postpone", staff, params={"hours": 30, "reason": "x"}, now=T0)
+    minutes = services.act(minutes.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
+    assert minutes.due_at == at(2026, 11, 24, 11, 30)  # 120 + 30 natural minutes
