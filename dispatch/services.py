@@ -648,6 +648,10 @@ def _apply_acknowledge(case, params, actor, now):
     return params.get("note", ""), {"instruction": case.instruction[:500]}, []
 
 
+def _apply_add_note(case, params, actor, now):
+    return params["note"], {}, []
+
+
 def _apply_cancel(case, params, actor, now):
     return params["reason"], {"reason": params["reason"]}, []
 
@@ -675,6 +679,7 @@ _APPLY = {
     "reply_supervision": _apply_reply_supervision,
     "instruct": _apply_instruct,
     "acknowledge": _apply_acknowledge,
+    "add_note": _apply_add_note,
     "cancel": _apply_cancel,
 }
 

@@ -397,6 +397,14 @@ TRANSITIONS: dict[str, Transition] = {
             label=_("签收批示"),
         ),
         Transition(
+            "add_note",
+            frozenset(OPEN_STATES),
+            frozenset({R.CALL_TAKER, R.SUPERVISOR, R.DISPATCHER}),
+            _same_state,
+            fields=(REQUIRED_NOTE,),
+            label=_("补充情况"),  # a repeat call about the same problem: a note, not a new case
+        ),
+        Transition(
             "cancel",
             frozenset(OPEN_STATES),
             frozenset({R.SUPERVISOR}),

@@ -280,3 +280,31 @@ def test_postponement_is_in_the_stages_own_unit(city, make_case):
     services.act(minutes.number, "request_postpone", staff, params={"hours": 30, "reason": "x"}, now=T0)
     minutes = services.act(minutes.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
     assert minutes.due_at == at(2026, 11, 24, 11, 30)  # 120 + 30 natural minutes
+
+
+def test_intake_shows_the_callers_earlier_cases_and_a_read_back_line(city, make_case):
+    from datetime import timedelta
+
+    import time_machine
+
+    from dispatch.models import CaseEvent
+
+    with time_machine.travel(T0, tick=False):
+        recent = make_case("dispatched", now=T0, reporter_phone="13812345678")
+        make_case("reported", now=T0 - timedelta(days=120), reporter_phone="13812345678")  # too old
+        client = _client(city, "calltaker")
+        rows = client.get("/console/intake/earlier", {"phone": "138 1234 5678"}).json()["cases"]
+        assert [(r["number"], r["state"], r["open"]) for r in rows] == [(recent.number, "处置中", True)]
+        assert client.get("/console/intake/earlier", {"phone": "138"}).json()["cases"] == []
+        assert _client(city, "dispatcher").get("/console/intake/earlier", {"phone": "13812345678"}).status_code == 403
+        # The repeat call becomes a note on the open case: same state, its clock carried forward.
+        case = services.act(recent.number, "add_note", city.user("calltaker"), params={"note": "又来电"})
+        assert case.state == "dispatched" and case.due_at == recent.due_at
+        assert CaseEvent.objects.get(case=case, action="add_note").data["next_due_at"]
+        r = client.post(
+            "/console/intake/",
+            {"phone": "13900001111", "name": "张", "category": "E0102", "address": "人民路口",
+             "lng": 104.1705, "lat": 36.5451, "description": "垃圾", "urgency": "normal"},
+        )  # fmt: skip
+    html = r.content.decode()
+    assert 'id="read-back"' in html and "人民路口" in html and "4 工作时" in html

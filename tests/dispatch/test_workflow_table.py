@@ -45,6 +45,7 @@ VALID_PARAMS = {
     "reply_supervision": {"note": "已安排人员"},
     "instruct": {"note": "请高度重视"},
     "acknowledge": {"note": "收到"},
+    "add_note": {"note": "市民再次来电"},
     "cancel": {"reason": "作废"},
 }
 
