@@ -25,7 +25,8 @@ SET = {
     "category_id": "%(cat)s",
     "description": "(%(problems)s::text[])[1 + g %% %(np)s] || '，第' || g || '号'",
     "address": "CASE WHEN g %% 5 = 0 THEN '' ELSE (%(roads)s::text[])[1 + (g / 7) %% %(nr)s] || (g %% 300) || '号' END",
-    "reporter_phone": "CASE WHEN g %% 3 = 0 THEN '139' || lpad((g * 7919 %% 100000000)::text, 8, '0') ELSE '' END",
+    "reporter_phone": "CASE WHEN g %% 3 = 0 "
+    "THEN '139' || lpad((g::bigint * 7919 %% 100000000)::text, 8, '0') ELSE '' END",
     "reporter_name": "CASE WHEN g %% 3 = 0 THEN '王女士' ELSE '' END",
     "source": "CASE WHEN g %% 3 = 0 THEN 'call_taker' ELSE 'inspector' END",
     "state": "(ARRAY['closed', 'closed', 'closed', 'dispatched', 'registered', 'reported', 'handled', 'checking'])"
@@ -117,7 +118,8 @@ def run(args):
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(users["calltaker"])
-    some = Case.objects.filter(reporter_phone__startswith="139").order_by("id")[12345]
+    with_phone = Case.objects.filter(reporter_phone__startswith="139").order_by("id")
+    some = with_phone[with_phone.count() // 3]
     queries = {
         "full number (jump)": {"q": some.number},
         "partial number": {"q": some.number[-9:]},

@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, error_body
+from .errors import DomainError, InvalidData, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def api_exception_handler(exc, context):
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     if isinstance(detail, dict):
-        message = "提交的数据有误。"
+        message = str(InvalidData.default_message)  # the fields say what; in the client's language
     elif isinstance(detail, list):
         message = " ".join(map(str, detail))
     else:

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "city",
     "dispatch",
     "evaluation",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citymgmt.middleware.DomainErrorMiddleware",  # domain errors of non-DRF views → error JSON or page
+    # Last, as axes asks: turns a locked-out login page into the 429 page (citymgmt.login_guard).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "citymgmt.urls"
@@ -128,6 +132,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Password guessing (citymgmt/login_guard.py): django-axes guards authenticate() itself, so every
+# door (login page, admin, API token, any later one) is covered. Failures are counted in the
+# database per username *and* address together; the count is taken before the password check.
+AUTHENTICATION_BACKENDS = [
+    "citymgmt.login_guard.GuardBackend",  # an AxesStandaloneBackend: first, before any password check
+    "citymgmt.login_guard.PasswordBackend",  # Django's ModelBackend; a right password clears the count
+]
+AXES_ENABLED = True
+AXES_LOCK_OUT_AT_FAILURE = True
+AXES_HANDLER = "citymgmt.login_guard.GuardHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # failed logins per username + address …
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))  # … within / locked for this
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # nobody locks another's account from elsewhere
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts are not counted: the cool-off is fixed
+AXES_LOCKOUT_CALLABLE = "citymgmt.login_guard.lockout_response"
+# REMOTE_ADDR only, never X-Forwarded-For from the client; behind a proxy see README "Behind a proxy".
+AXES_CLIENT_IP_CALLABLE = "citymgmt.login_guard.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

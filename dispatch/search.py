@@ -159,13 +159,19 @@ class CaseQuery(filters.FilterSet):
         return qs.filter(rule) if value else qs.exclude(rule)
 
 
-def search(user, params, *, sort: str | None = None):
-    """The cases `user` may see that match `params` (a QueryDict), sorted; InvalidData naming the
-    fields on a bad parameter, Forbidden for a phone search by a role that sees masked numbers."""
-    query = CaseQuery(params, queryset=visible_cases(user), request=_Request(user))
+def filtered(user, params, cases):
+    """`cases` narrowed by the query's filters; InvalidData naming the fields on a bad parameter,
+    Forbidden for a phone search by a role that sees masked numbers."""
+    query = CaseQuery(params, queryset=cases, request=_Request(user))
     if not query.is_valid():
         raise InvalidData(fields={k: "; ".join(map(str, v)) for k, v in query.errors.items()})
-    qs = query.qs.select_related("category", "department", "cell__community__street", "reporter")
+    return query.qs
+
+
+def search(user, params, *, sort: str | None = None):
+    """The cases `user` may see that match `params` (a QueryDict), sorted."""
+    qs = filtered(user, params, visible_cases(user))
+    qs = qs.select_related("category", "department", "cell__community__street", "reporter")
     return qs.order_by(*ordering(sort))
 
 

@@ -161,8 +161,9 @@ def report_case(
     now = now or timezone.now()
     transition = TRANSITIONS["report"]
     acting_role = _acting_role(actor, role, transition.roles)
+    key_scope = idempotency_scope(actor, source) if client_key else ""
     if client_key:
-        existing = _existing_report(source, client_key, fingerprint)
+        existing = _existing_report(key_scope, client_key, fingerprint)
         if existing is not None:
             return existing, False
 
@@ -200,6 +201,7 @@ def report_case(
                 state=State.REPORTED,
                 self_resolved=self_resolved,
                 client_key=client_key or None,
+                client_key_scope=key_scope,
                 client_key_hash=fingerprint or "",
                 reported_at=reported_at or now,
             )
@@ -227,16 +229,21 @@ def report_case(
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its case.
         if client_key:
-            existing = _existing_report(source, client_key, fingerprint)
+            existing = _existing_report(key_scope, client_key, fingerprint)
             if existing is not None:
                 return existing, False
         raise
     return case, True
 
 
-def _existing_report(source, client_key, fingerprint):
-    sources = [source, Source.SELF_RESOLVED] if source == Source.INSPECTOR else [source]
-    existing = Case.objects.filter(source__in=sources, client_key=client_key).first()
+def idempotency_scope(actor, source: str) -> str:
+    """Whose idempotency keys these are: the reporting user's, or the channel's when nobody is
+    signed in (a webhook). Another sender's key, however alike, never finds this sender's case."""
+    return f"user:{actor.pk}" if actor is not None else f"channel:{source}"
+
+
+def _existing_report(key_scope, client_key, fingerprint):
+    existing = Case.objects.filter(client_key_scope=key_scope, client_key=client_key).first()
     if existing is not None and fingerprint and existing.client_key_hash and existing.client_key_hash != fingerprint:
         raise Conflict(_("同一个 Idempotency-Key 已用于内容不同的上报。"), fields={"idempotency_key": "reused"})
     return existing

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,5 +48,10 @@ class ApiToken(models.Model):
         return token
 
     def revoke(self) -> None:
+        """Revoked for every door: API calls at once, live sockets as soon as this commits."""
+        from .sockets import close_token_sockets
+
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+        pk = self.pk
+        transaction.on_commit(lambda: close_token_sockets(pk), robust=True)

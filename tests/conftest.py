@@ -30,6 +30,16 @@ def jpeg(color=(200, 30, 30), size=(64, 48), name="photo.jpg") -> SimpleUploaded
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request with `Accept-Language: en` leaves English active in this thread (LocaleMiddleware
+    activates, nothing deactivates): the next test would read English where it expects Chinese."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_caches():
     """Rolled-back test transactions send no signals: start every test with no cached grid or calendar.
 

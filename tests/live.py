@@ -64,12 +64,12 @@ class Daphne:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded 2-core CI machine starts daphne slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"daphne exited: {self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:  # noqa: S310 (our loopback)
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=10) as r:  # noqa: S310 (our loopback)
                     if r.status == 200:
                         return self
             except OSError:

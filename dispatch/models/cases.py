@@ -130,9 +130,12 @@ class Case(models.Model):
     # 领导批示: the latest instruction, shown until the holding department acknowledges it.
     instruction = models.TextField(_("领导批示"), blank=True)
     instruction_pending = models.BooleanField(_("批示待签收"), default=False)
-    # Idempotency: (source, client_key) is unique; the hash tells a true retry from a reused key.
+    # Idempotency: a key belongs to whoever sent it: (client_key_scope, client_key) is unique, the
+    # scope being the reporting user ("user:<id>") or, for reports with no user, the channel
+    # ("channel:sms"). The hash tells a true retry from a reused key.
     # NULL, not "": reports without a key must not collide in the unique constraint.
     client_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    client_key_scope = models.CharField(max_length=40, blank=True)
     client_key_hash = models.CharField(max_length=64, blank=True)
     reported_at = models.DateTimeField(_("上报时间"))
     created_at = models.DateTimeField(_("受理时间"), auto_now_add=True)
@@ -146,9 +149,9 @@ class Case(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "client_key"],
+                fields=["client_key_scope", "client_key"],
                 condition=models.Q(client_key__isnull=False),
-                name="unique_client_key_per_source",
+                name="unique_client_key_per_sender",
             )
         ]
         indexes = [

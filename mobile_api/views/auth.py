@@ -1,25 +1,20 @@
 """Tokens for handsets: log in, see who I am, log out (revoke the token in use)."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from citymgmt import login_guard
 from citymgmt.errors import NotAuthenticated
 
-from .. import login_guard
 from ..authentication import TokenAuthentication
 from ..models import ApiToken
 from ..schema import errors
 from ..serializers import LoginSerializer, TokenSerializer, UserSerializer
 from ..users import user_info
-
-
-def client_address(request) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a client can write any header; the proxy sets REMOTE_ADDR
-    # (run daphne with --proxy-headers behind a trusted proxy).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class TokenView(APIView):
@@ -46,13 +41,12 @@ class TokenView(APIView):
         body = LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         username, password = body.validated_data["username"], body.validated_data["password"]
-        address = client_address(request)
-        login_guard.check(username, address)
+        # The request goes in: django-axes (first backend) counts and refuses per username + address.
         user = authenticate(request, username=username, password=password)
         if user is None:
-            login_guard.record_failure(username, address)
-            raise NotAuthenticated("用户名或密码错误。")
-        login_guard.record_success(username)
+            if login_guard.locked_out(request):
+                raise login_guard.throttled()
+            raise NotAuthenticated(_("用户名或密码错误。"))
         token, raw = ApiToken.issue(user)
         return Response({"token": raw, "expires_at": token.expires_at, "user": user_info(user)})
 

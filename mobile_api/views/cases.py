@@ -17,14 +17,14 @@ from rest_framework.views import APIView
 from city.models import Role
 from city.roles import roles_of
 from citymgmt.errors import InvalidData, NotFound, TooLarge
-from dispatch import services
+from dispatch import search, services
 from dispatch.access import own_cases, visible_cases
 from dispatch.models import CasePhoto, Source
 from dispatch.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from dispatch.workflow import ACTIONS
 from dispatch.worklist import tasks_for
 
-from ..schema import IDEMPOTENCY_KEY, errors
+from ..schema import CASE_QUERY_PARAMETERS, IDEMPOTENCY_KEY, errors
 from ..serializers import (
     ActionSerializer,
     CaseDetailSerializer,
@@ -103,10 +103,11 @@ class CaseListView(APIView):
     @extend_schema(
         parameters=[
             CaseListQuerySerializer,
+            *CASE_QUERY_PARAMETERS,
             OpenApiParameter("cursor", str, required=False, description="from `next` / `previous`"),
             OpenApiParameter("limit", int, required=False, description="page size, ≤ 200"),
         ],
-        responses={200: CasePageSerializer, **errors(400, 401, 404)},
+        responses={200: CasePageSerializer, **errors(400, 401, 403, 404)},
         operation_id="cases_list",
         summary="Cases this user may see, newest change first (cursor pagination)",
     )
@@ -119,6 +120,7 @@ class CaseListView(APIView):
             cases = cases.filter(state__in=sorted(q["state"]))
         if q.get("updated_since"):
             cases = cases.filter(updated_at__gt=q["updated_since"])
+        cases = search.filtered(request.user, request.query_params, cases)  # the case query's filters
         paginator = CasePagination()
         page = paginator.paginate_queryset(cases.select_related(*LIST_RELATED), request, view=self)
         return paginator.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)

@@ -33,10 +33,16 @@ def _po_entries(path):
         current = current or {"msgid": "", "msgstr": "", "flags": ""}
         if line.startswith("#,"):
             current["flags"] = line
+        elif line.startswith("msgid_plural "):
+            field, current["msgid_plural"] = None, ast.literal_eval(line[13:])
         elif line.startswith("msgid "):
             field, current["msgid"] = "msgid", ast.literal_eval(line[6:])
         elif line.startswith("msgstr "):
             field, current["msgstr"] = "msgstr", ast.literal_eval(line[7:])
+        elif line.startswith("msgstr[0] "):  # a plural entry: its first form stands for it
+            field, current["msgstr"] = "msgstr", ast.literal_eval(line[10:])
+        elif line.startswith("msgstr["):
+            field = None
         elif line.startswith('"') and field:
             current[field] += ast.literal_eval(line)
     return entries
@@ -53,5 +59,12 @@ def test_english_catalog_is_complete_and_compiled():
     assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
     with open(po.with_suffix(".mo"), "rb") as mo:
         compiled = gettext.GNUTranslations(mo)
-    stale = [e["msgid"] for e in entries if compiled.gettext(e["msgid"]) != e["msgstr"]]
+    stale = [
+        e["msgid"]
+        for e in entries
+        if (
+            compiled.ngettext(e["msgid"], e["msgid_plural"], 1) if "msgid_plural" in e else compiled.gettext(e["msgid"])
+        )
+        != e["msgstr"]
+    ]
     assert stale == []  # the .mo was compiled from this .po

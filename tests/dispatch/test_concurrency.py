@@ -90,3 +90,40 @@ def test_two_workers_escalating_at_once_write_each_step_once(city, make_case):
         assert CaseEvent.objects.filter(case=case, action="urge", actor_role="system").count() == 1
         assert CaseEvent.objects.filter(case=case, action="supervise", actor_role="system").count() == 1
         assert CaseEvent.objects.filter(case=case, action="warn").count() == 1
+
+
+@pytest.mark.postgres
+def test_parallel_password_guesses_get_no_more_than_the_limit(city, monkeypatch):
+    """Issue 13 point 1: 30 wrong guesses at once against the API: at most the limit reach the
+    password check (the check and the count are one step), then the right password waits out the
+    cool-off."""
+    from django.conf import settings
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from rest_framework.test import APIClient
+
+    checked = []
+    real_check = AbstractBaseUser.check_password
+
+    def counting_check(self, raw):
+        checked.append(raw)
+        return real_check(self, raw)
+
+    monkeypatch.setattr(AbstractBaseUser, "check_password", counting_check)
+
+    def guess():
+        r = APIClient().post(
+            "/api/v1/auth/token", {"username": "inspector1", "password": "guess"}, format="json",
+            REMOTE_ADDR="10.7.7.7",
+        )  # fmt: skip
+        return r.status_code
+
+    results = run_together(*[guess] * 30)
+    assert all(r[0] == "ok" for r in results), results
+    codes = sorted(r[1] for r in results)
+    assert len(checked) <= settings.AXES_FAILURE_LIMIT, len(checked)
+    assert codes.count(401) <= settings.AXES_FAILURE_LIMIT and set(codes) <= {401, 429}, codes
+    r = APIClient().post(
+        "/api/v1/auth/token", {"username": "inspector1", "password": "pw-12319-test"}, format="json",
+        REMOTE_ADDR="10.7.7.7",
+    )  # fmt: skip
+    assert r.status_code == 429

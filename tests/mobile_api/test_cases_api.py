@@ -202,6 +202,21 @@ def test_the_same_key_with_a_different_photo_is_409(api, city):
     assert r.status_code == 409
 
 
+def test_an_idempotency_key_belongs_to_the_inspector_who_sent_it(api, city):
+    """Issue 13 point 4: two inspectors whose handsets make up the same key for the same report
+    each get a case of their own; neither is handed the other's."""
+    first = report(api("inspector1"), key="k-shared")
+    second = report(api("inspector2"), key="k-shared")
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert first.json()["number"] != second.json()["number"]
+    by_number = {c.number: c.reporter.username for c in Case.objects.select_related("reporter")}
+    assert by_number == {first.json()["number"]: "inspector1", second.json()["number"]: "inspector2"}
+    # Each one's retry still finds their own case.
+    again = report(api("inspector2"), key="k-shared")
+    assert (again.status_code, again.json()["number"]) == (200, second.json()["number"])
+    assert Case.objects.count() == 2
+
+
 def test_different_keys_file_different_cases(api, city):
     client = api("inspector1")
     report(client, key="a")
@@ -442,3 +457,18 @@ def test_actions_list_follows_role_and_rule(api, city, make_case):
     assert api("supervisor").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["classify", "cancel"]
     # Not their grid, not sent to them, not reported by them: invisible.
     assert api("inspector2").get(f"/api/v1/cases/{case.number}").status_code == 404
+
+
+def test_the_case_list_takes_the_case_query_filters(api, city, make_case):
+    rubbish = make_case("dispatched", address="人民路 8 号", reporter_phone="13912345678")
+    manhole = make_case("reported", category=city.categories["manhole"], address="公园路")
+    supervisor = api("supervisor")
+    numbers = lambda r: sorted(c["number"] for c in r.json()["results"])  # noqa: E731
+    assert numbers(supervisor.get("/api/v1/cases", {"q": "人民路"})) == [rubbish.number]
+    assert numbers(supervisor.get("/api/v1/cases", {"category": "C0103"})) == [manhole.number]
+    assert numbers(supervisor.get("/api/v1/cases", {"department": "huanwei"})) == [rubbish.number]
+    assert numbers(supervisor.get("/api/v1/cases", {"phone": "139 1234 5678"})) == [rubbish.number]
+    r = api("inspector1").get("/api/v1/cases", {"phone": "13912345678"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    bad = supervisor.get("/api/v1/cases", {"reported_to": "9999-12-31"})
+    assert bad.status_code == 400 and "reported_to" in bad.json()["error"]["fields"]

@@ -1,10 +1,14 @@
 """/ws/handset/: token in the first message, this user's events, resume from the log."""
 
+import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from citymgmt.asgi import application
 from mobile_api import consumers
@@ -123,3 +127,62 @@ async def test_ping(city):
     await communicator.send_to(text_data=json.dumps({"type": "ping"}))
     assert json.loads(await communicator.receive_from()) == {"type": "pong"}
     await communicator.disconnect()
+
+
+# ------------------------------------------------ a socket lives no longer than its token (issue 13 point 2)
+
+
+async def authed_with(raw):
+    communicator = await open_socket()
+    await communicator.send_to(text_data=json.dumps({"type": "auth", "token": raw}))
+    assert json.loads(await communicator.receive_from())["type"] == "authenticated"
+    return communicator
+
+
+async def closed_with(communicator, timeout=1.0):
+    """The close code the socket gets within `timeout` (after any error message), or None."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await communicator.receive_nothing(timeout=0.05):
+            continue
+        output = await communicator.receive_output()
+        if output["type"] == "websocket.close":
+            return output.get("code")
+        message = json.loads(output["text"])
+        assert message["type"] == "error" and message["error"]["code"] == "not_authenticated", message
+    return None
+
+
+async def test_logging_out_closes_that_tokens_sockets_within_a_second(city, make_case):
+    inspector = city.user("inspector1")
+    revoked_raw, kept_raw = await token_for(inspector), await token_for(inspector)
+    revoked, kept = await authed_with(revoked_raw), await authed_with(kept_raw)
+
+    @database_sync_to_async
+    def log_out():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {revoked_raw}")
+        return client.delete("/api/v1/auth/token").status_code
+
+    assert await log_out() == 204
+    assert await closed_with(revoked, timeout=1.0) == consumers.CLOSE_UNAUTHENTICATED
+    # The same user's other handset keeps its socket, and its events.
+    case = await make(make_case, "reported")
+    await do(case.number, "send_verify", city.user("calltaker"), inspector="inspector1")
+    assert [m["action"] for m in await receive_all(kept)] == ["send_verify"]
+    await kept.disconnect()
+
+
+async def test_an_expiring_token_closes_its_socket_at_expiry(city, monkeypatch):
+    inspector = city.user("inspector1")
+
+    @database_sync_to_async
+    def short_token():
+        token, raw = ApiToken.issue(inspector)
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() + timedelta(seconds=0.6))
+        return raw
+
+    communicator = await authed_with(await short_token())
+    assert await closed_with(communicator, timeout=0.3) is None  # still valid
+    assert await closed_with(communicator, timeout=1.5) == consumers.CLOSE_UNAUTHENTICATED
