@@ -454,7 +454,7 @@ def test_multipart_approve_left_out_is_missing_not_false(api, city, make_case):
 def test_actions_list_follows_role_and_rule(api, city, make_case):
     case = make_case("verifying")
     assert api("inspector1").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["verify"]
-    assert api("supervisor").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["classify", "cancel"]
+    assert api("supervisor").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["classify", "add_note", "cancel"]
     # Not their grid, not sent to them, not reported by them: invisible.
     assert api("inspector2").get(f"/api/v1/cases/{case.number}").status_code == 404
 
