@@ -6,15 +6,18 @@ a client's input can cause.
 """
 
 import logging
+from datetime import UTC, datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, InvalidData, error_body
+from . import query
+from .errors import DomainError, InvalidData, TooLarge, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,13 @@ def _fields(detail) -> dict:
     return {}
 
 
+def body_too_large() -> TooLarge:
+    return TooLarge(_("请求体过大。"), fields={"body": "too_large"})
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
     if isinstance(exc, DomainError):
         response = Response(error_body(exc), status=exc.status)
         if "retry_after" in exc.context:
@@ -66,6 +75,36 @@ def api_exception_handler(exc, context):
     return response
 
 
+# ----------------------------------------------------------------------- fields every door shares
+
+
+class Rfc3339DateTimeField(serializers.DateTimeField):
+    """Written in the city's zone, or in UTC where that zone's offset is not whole minutes (local
+    mean time before 1901 is +08:05:43 in Shanghai): every time the API returns is valid RFC 3339."""
+
+    def to_representation(self, value):
+        text = super().to_representation(value)
+        if isinstance(text, str) and isinstance(value, datetime) and not query.RFC3339.match(text):
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return text
+
+
+class BoundedDateTimeField(Rfc3339DateTimeField):
+    """A date-time within citymgmt.query's bounds, read as an aware moment in UTC."""
+
+    default_error_messages = {"out_of_range": _("时间须在 {first} 与 {last} 之间。")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        try:
+            bounded = query.bounded_moment(moment)
+        except (ValueError, OverflowError):
+            bounded = None
+        if bounded is None:
+            self.fail("out_of_range", first=query.EARLIEST_DAY, last=query.LATEST_DAY)
+        return bounded
+
+
 # ----------------------------------------------------------------------- the documented error body
 
 
@@ -85,8 +124,8 @@ _WHAT = {
     403: "the role may not do this",
     404: "no such thing, or not visible to this user",
     409: "wrong state, or changed by someone else, or a reused Idempotency-Key",
-    413: "a photo over 10 MB",
-    415: "a file that is not a JPEG, PNG or WebP image",
+    413: "a photo over 10 MB or 50 megapixels, or a request body over the limit",
+    415: "a file that is not a whole JPEG, PNG or WebP image (fields names it: photos.<i>)",
     429: "too many attempts",
 }
 

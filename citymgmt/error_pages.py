@@ -1,11 +1,12 @@
 """Django's error pages, answered as the API's JSON error body under /api/ (clients there parse
 JSON, even for a URL that matches nothing) and as Django's HTML pages everywhere else."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .errors import Forbidden, InvalidData, NotFound
+from .errors import Forbidden, InvalidData, NotFound, TooLarge
 from .middleware import json_error
 
 
@@ -14,7 +15,11 @@ def _is_api(request) -> bool:
 
 
 def bad_request(request, exception):
-    return json_error(InvalidData()) if _is_api(request) else defaults.bad_request(request, exception)
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(TooLarge(_("请求体过大。"), fields={"body": "too_large"}))
+    return json_error(InvalidData())
 
 
 def permission_denied(request, exception):

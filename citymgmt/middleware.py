@@ -3,12 +3,28 @@
 DRF views go through `citymgmt.api.exception_handler`; everything else (map feeds, consoles'
 JSON, evaluation pages, webhooks) raises `DomainError` and lands here: the error JSON for
 clients that did not ask for a page, a short page in the user's language for a browser that did.
+
+And NUL bytes are refused before any view sees them. PostgreSQL refuses NUL (\\x00) in text and
+SQLite stores it (pitfalls.md): a NUL in a path segment, a query parameter or a form field would
+answer 500 on PostgreSQL only, wherever it reaches a query. One check covers every door: 400 with
+the error JSON for JSON endpoints (and clients that ask for no page), the error page for browsers.
+JSON bodies are the serializers' business (DRF's CharField refuses NUL). /hotline/ and /open311/ are left alone:
+Twilio signs every parameter and GeoReport answers in XML or JSON: their views decide there.
 """
+
+import re
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from .errors import DomainError, error_body
+from .errors import DomainError, InvalidData, error_body
+
+NUL = "\x00"
+NUL_SKIPPED = ("/hotline/", "/open311/")  # each answers in its own format (TwiML, GeoReport XML/JSON)
+# Endpoints answering JSON: the APIs, the map feeds, and the consoles' data URLs (their pages end in "/").
+JSON_PATHS = re.compile(r"^/(api/|maps/api/|console/.*[^/]$)", re.DOTALL)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def wants_page(request) -> bool:
@@ -37,3 +53,35 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return error_response(request, exception)
         return None
+
+
+def nul_field(request) -> str | None:
+    """Where the request carries a NUL byte: "path", "query.<name>", "<form field>", or None."""
+    if NUL in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in v for v in values):
+            return f"query.{name.replace(NUL, '?')[:50]}"
+    if (
+        request.method == "POST"
+        and not request.path.startswith("/api/")  # DRF reads API bodies itself, and checks them
+        and request.content_type in FORM_TYPES
+    ):
+        for name, values in request.POST.lists():
+            if NUL in name or any(NUL in v for v in values):
+                return name.replace(NUL, "?")[:50]
+    return None
+
+
+class RefuseNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(NUL_SKIPPED):
+            field = nul_field(request)
+            if field is not None:
+                message = _("请求中含有不允许的空字符（NUL）：%(field)s") % {"field": field}
+                exc = InvalidData(message, fields={field: "nul"})
+                return json_error(exc) if JSON_PATHS.match(request.path) else error_response(request, exc)
+        return self.get_response(request)

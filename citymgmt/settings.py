@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "field",
     "mobile_api",
     "hotline",
+    "open311",
     "maps",
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "citymgmt.middleware.RefuseNulMiddleware",  # NUL in a path, query or form field → 400 (not /hotline/)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "citymgmt.middleware.DomainErrorMiddleware",  # domain errors of non-DRF views → error JSON or page
@@ -230,10 +232,19 @@ CITY_NAME = env.str("CITY_NAME", default="白银市白银区")
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# Open311 GeoReport v2 (open311/): our jurisdiction_id (optional in requests; any other is 404),
+# the contact discovery names, and whether media_url may point into private networks (tests only).
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="620402")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="12319")
+OPEN311_MEDIA_ALLOW_PRIVATE = env.bool("OPEN311_MEDIA_ALLOW_PRIVATE", default=False)
+# The public report page /report/: reports per minute from one address.
+REPORT_PAGE_PER_ADDRESS_PER_MINUTE = env.int("REPORT_PAGE_PER_ADDRESS_PER_MINUTE", default=5)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+# A report filed offline is accepted for this many days after it was made (its `reported_at`).
+REPORT_MAX_AGE_DAYS = env.int("REPORT_MAX_AGE_DAYS", default=30)
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
 

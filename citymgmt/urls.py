@@ -16,6 +16,8 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("hotline/", include("hotline.urls")),
     path("maps/", include("maps.urls")),
+    path("open311/v2/", include("open311.urls")),
+    path("report/", include("open311.report_urls")),  # the public report page
     path("", include("mobile_api.urls")),  # /api/v1/…, /api/schema/, /api/docs/, /m/
     path("", include("dispatch.urls")),  # consoles and department portal
 ]

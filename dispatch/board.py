@@ -1,16 +1,19 @@
 """What the consoles list (plain functions: no HTTP). Each console shows cases in some states; a
 page loads a snapshot, then applies live events from the log id the snapshot was taken at."""
 
+from datetime import datetime, time
+
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from city.models import Role
 from city.roles import department_of, roles_of
 
-from . import live
+from . import display, live
 from .broadcast import case_summary
-from .models import Case, State
+from .models import Case, CaseEvent, State
 from .models.cases import OPEN_STATES
 
 # Which states each console lists. The page receives this table (dispatch.labels.client_table)
@@ -61,7 +64,9 @@ CONSOLE_ROLES = {
     "department": {Role.DEPARTMENT_STAFF},
 }
 SNAPSHOT_LIMIT = 2000
-SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
+SUMMARY_RELATED = (
+    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street",
+)  # fmt: skip
 
 
 def console_titles() -> dict:
@@ -96,4 +101,47 @@ def counts(user, console: str) -> dict:
         cases = cases.filter(department=department_of(user))
     by_state = dict(cases.values_list("state").annotate(n=Count("id")).order_by())
     lights = cases.aggregate(yellow=Count("id", filter=Q(light="yellow")), red=Count("id", filter=Q(light="red")))
-    return {"states": by_state, "lights": lights}
+    return {"states": by_state, "lights": lights, "today": today(user, console)}
+
+
+# Today's throughput (the figures a shift is judged by): the log's events of these actions.
+THROUGHPUT = {"received": "report", "registered": "register", "dispatched": "dispatch", "closed": "close"}
+
+
+def throughput_words() -> list[tuple[str, str]]:
+    """The today figures' keys in order, with their words (the page shows them so)."""
+    return [("received", _("受理")), ("registered", _("立案")), ("dispatched", _("派遣")), ("closed", _("结案")),
+            ("mine", _("我办理"))]  # fmt: skip
+
+
+def today(user, console: str, now: datetime | None = None) -> dict:
+    """Cases received, registered, dispatched and closed since midnight in the city's zone (the
+    department console: its own cases), and how many actions this person took today."""
+    now = now or timezone.now()
+    start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    events = CaseEvent.objects.filter(created_at__gte=start, created_at__lte=now)
+    if console == "department":
+        events = events.filter(case__department=department_of(user))
+    figures = events.filter(action__in=THROUGHPUT.values()).aggregate(
+        **{name: Count("id", filter=Q(action=action)) for name, action in THROUGHPUT.items()}
+    )
+    figures["mine"] = events.filter(actor=user).count() if user.is_authenticated else 0
+    return figures
+
+
+def clock(user, console: str, now: datetime | None = None) -> dict:
+    """The time left of the console's cases now, in the stage's unit (working or natural time),
+    for the page to refresh its figures once a minute without a reload."""
+    now = now or timezone.now()
+    cases = (
+        console_cases(user, console)
+        .exclude(due_at=None, paused_remaining_s=None)
+        .only("number", "state", "due_at", "stage_unit", "paused_remaining_s", "light")
+        .order_by("-id")[:SNAPSHOT_LIMIT]
+    )
+    times = {}
+    for case in cases:
+        left = display.time_left(case, now)
+        if left is not None:
+            times[case.number] = left | {"light": case.light}
+    return {"times": times}

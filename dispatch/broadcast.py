@@ -10,6 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import display
+
 logger = logging.getLogger(__name__)
 
 BOARD_GROUP = "board"
@@ -24,7 +26,9 @@ def user_group(user_id) -> str:
 
 
 def case_summary(case) -> dict:
-    """What boards and handsets may see of a case: no resident's name or phone."""
+    """What boards and handsets may see of a case: no resident's name or phone. The time left is
+    as of now (the consoles refresh it once a minute from board.clock)."""
+    names = display.area_names(case)
     return {
         "number": case.number,
         "state": case.state,
@@ -43,6 +47,11 @@ def case_summary(case) -> dict:
         "lng": case.lng,
         "lat": case.lat,
         "address": case.address,
+        "place": display.place_label(case),
+        "street": names["street"],
+        "community": names["community"],
+        "time_left": display.time_left(case),
+        "reporter_kind": display.reporter_kind(case),
         "description": case.description[:200],
         "pending_request": case.pending_request,
         "pending_hours": case.pending_hours,

@@ -62,7 +62,7 @@ def row(case, now) -> dict:
         "overdue": bool(left and left["overdue"]),
         "light": case.light,
         "light_label": str(Light(case.light).label) if case.light else "",
-        "source": str(Source(case.source).label),
+        "source": str(Source(case.source).label) + (f" {case.source_label}" if case.source_label else ""),
         "reporter_kind": reporter_kind(case),
         "place": display.place_label(case),
         "cell": names["cell"],

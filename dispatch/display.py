@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from city import calendar
+from city.models import Department
 
 from . import deadlines
 from .models import Case, State
-from .models.cases import FINAL_STATES
+from .models.cases import FINAL_STATES, PUBLIC_SOURCES
 
 
 def place_label(case: Case) -> str:
@@ -62,10 +63,10 @@ def _number(value: float) -> str:
 
 def time_left(case: Case, now: datetime | None = None) -> dict | None:
     """{"text": "剩 2.5 工时" | "超期 1 天", "overdue": bool, "seconds": float} for a running clock."""
+    if case.state == State.SUSPENDED and case.paused_remaining_s is not None:  # 挂账 clears due_at
+        return {"text": _("挂账暂停"), "overdue": False, "seconds": case.paused_remaining_s}
     if case.state in FINAL_STATES or case.due_at is None:
         return None
-    if case.state == State.SUSPENDED:
-        return {"text": _("挂账暂停"), "overdue": False, "seconds": case.paused_remaining_s or 0}
     now = now or timezone.now()
     left = deadlines.remaining(now, case.due_at, case.stage_unit)
     amount = duration_text(left, case.stage_unit)
@@ -80,3 +81,61 @@ def local(moment: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if isinstance(moment, datetime):
         moment = timezone.localtime(moment)
     return moment.strftime(fmt)
+
+
+def reporter_kind(case: Case) -> str:
+    """Who reported: a resident (hotline, SMS, voice, Open311) or an inspector on patrol."""
+    return "public" if case.source in PUBLIC_SOURCES else "inspector"
+
+
+def reporter_kinds() -> dict:
+    return {"public": _("市民"), "inspector": _("监督员")}
+
+
+def asked_hours_text(hours: int | None, unit: str) -> str:
+    """A postponement's hours in the stage's kind of time: 24 工时 (working) or 24 小时 (natural)."""
+    if hours is None:
+        return ""
+    if deadlines.is_natural(unit):
+        return _("%(n)s 小时") % {"n": hours}
+    return _("%(n)s 工时") % {"n": hours}
+
+
+def pending_request(case: Case, now: datetime | None = None) -> dict | None:
+    """What a department asked for, as the person who decides reads it before approving: the hours
+    in the stage's unit, the due time now and the due time if approved (computed here, with the
+    same rule the approval applies: dispatch.deadlines.extend)."""
+    if not case.pending_request:
+        return None
+    facts = {
+        "kind": case.pending_request,
+        "reason": case.pending_reason,
+        "hours": case.pending_hours,
+        "asked": "",
+        "due_now": local(case.due_at),
+        "due_if_approved": "",
+    }
+    if case.pending_request == "postpone" and case.pending_hours and case.due_at is not None:
+        facts["asked"] = asked_hours_text(case.pending_hours, case.stage_unit)
+        due = deadlines.advance(case.due_at, case.pending_hours * 3600, case.stage_unit)
+        facts["due_if_approved"] = local(due)
+    elif case.pending_request == "suspend":
+        # 挂账 stops the clock: what is left now is kept and runs again on resume.
+        left = time_left(case, now)
+        facts["asked"] = _("挂账（暂停计时）")
+        if left:
+            facts["due_if_approved"] = _("恢复后剩 %(t)s") % {"t": duration_text(left["seconds"], case.stage_unit)}
+    return facts
+
+
+def returns(case: Case) -> list[dict]:
+    """The case's returns (回退): which department, why, when; newest last."""
+    events = list(case.events.filter(action="return").order_by("id").values("data", "note", "created_at"))
+    codes = {e["data"].get("department") for e in events if isinstance(e["data"], dict)}
+    names = dict(Department.objects.filter(code__in=codes - {None}).values_list("code", "name"))
+    result = []
+    for e in events:
+        code = e["data"].get("department") if isinstance(e["data"], dict) else None
+        name = names.get(code, code or "")
+        result.append({"department": code, "department_name": name, "reason": e["note"], "at": local(e["created_at"])})
+    return result

@@ -1,6 +1,7 @@
 """Forms of the consoles (checked here, then handed to dispatch.services)."""
 
 import re
+import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,11 @@ from city.models import Category
 from .models import Urgency
 
 PHONE = re.compile(r"^\+?\d{5,20}$")
+KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
 
 
 class IntakeForm(forms.Form):
@@ -28,6 +34,15 @@ class IntakeForm(forms.Form):
     lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
     description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    # Made when the form is rendered (not when it is sent): every send of this form carries it. Like
+    # the API's Idempotency-Key it is optional (a post without one files without the guard).
+    idempotency_key = forms.CharField(max_length=32, initial=new_key, required=False, widget=forms.HiddenInput)
+
+    def clean_idempotency_key(self):
+        key = self.cleaned_data["idempotency_key"] or None
+        if key is not None and not KEY.match(key):
+            raise forms.ValidationError(_("表单已失效，请重新打开受理页。"))
+        return key
 
     def clean_phone(self):
         phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])

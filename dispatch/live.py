@@ -34,7 +34,7 @@ def replay(groups: set[str], since: int, before: int | None = None) -> list[dict
         .order_by("id")
         .select_related(
             "case", "case__category", "case__department", "case__suggested_department", "case__assigned_inspector",
-            "case__cell",
+            "case__cell__community__street",
         )[: settings.REPLAY_MAX_EVENTS + 1]
     )  # fmt: skip
     events = list(events)

@@ -7,7 +7,7 @@ is searched only for the roles that see it in full, and only on the whole number
 """
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,13 +19,14 @@ from city.models import Category, Department, Role
 from city.privacy import PHONE_ROLES
 from city.roles import roles_of
 from citymgmt.errors import Forbidden, InvalidData
+from citymgmt.query import EARLIEST_DAY, LATEST_DAY
 
 from .access import visible_cases
 from .models import Case, CaseEvent, Light, Source, State, Urgency
 from .models.cases import FINAL_STATES
 
 # Dates outside these years are typing errors, and their arithmetic would overflow at the ends.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+FIRST_DAY, LAST_DAY = EARLIEST_DAY, LATEST_DAY  # citymgmt.query: the one set of bounds
 NUMBER_RE = re.compile(r"^[A-Za-z]?\d{4,}$")
 PHONE_RE = re.compile(r"^\+?[\d\s-]{7,20}$")
 
@@ -92,6 +93,7 @@ class CaseQuery(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=State.choices, label=_("状态"))
     category = filters.CharFilter(method="filter_category", label=_("类别"), max_length=16)
     source = filters.MultipleChoiceFilter(choices=Source.choices, label=_("来源"))
+    source_label = filters.CharFilter(field_name="source_label", label=_("来源系统"), max_length=32)
     department = filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="code", label=_("处置部门"))
     street = filters.CharFilter(field_name="cell__community__street__code", label=_("街道"), max_length=9)
     community = filters.CharFilter(field_name="cell__community__code", label=_("社区"), max_length=12)

@@ -11,6 +11,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -43,7 +44,9 @@ logger = logging.getLogger("dispatch.actions")
 # Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
 _EVENT_LOCK_KEY = 0x63697479  # "city"
 # What an event's case summary reads: loaded with the case, not one query each.
-SUMMARY_RELATED = ("category", "department", "suggested_department", "assigned_inspector", "cell")
+SUMMARY_RELATED = (
+    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street",
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- who acts
@@ -140,6 +143,7 @@ def report_case(
     actor,
     source: str,
     category: Category | str,
+    source_label: str = "",
     description: str = "",
     lng: float | None = None,
     lat: float | None = None,
@@ -172,8 +176,7 @@ def report_case(
         raise InvalidData(fields={"source": "unknown"})
     if urgency not in Urgency.values:
         raise InvalidData(_("紧急程度只能是 normal 或 urgent。"), fields={"urgency": "invalid"})
-    if reported_at is not None and reported_at > now + timedelta(minutes=5):
-        raise InvalidData(_("上报时间不能晚于当前时间。"), fields={"reported_at": "in_future"})
+    reported_at = _checked_reported_at(reported_at, now)
     if self_resolved and acting_role != Role.INSPECTOR:
         raise InvalidData(_("只有监督员可以上报自处理案件。"), fields={"self_resolved": "inspector_only"})
     cell = None
@@ -193,6 +196,7 @@ def report_case(
                 address=address or "",
                 cell=cell,
                 source=Source.SELF_RESOLVED if self_resolved else source,
+                source_label=(source_label or "")[:32],
                 needs_verification=source in PUBLIC_SOURCES,
                 reporter=actor,
                 reporter_name=reporter_name or "",
@@ -221,6 +225,7 @@ def report_case(
                 note=description[:500] if description else "",
                 data={
                     "source": case.source,
+                    **({"source_label": case.source_label} if case.source_label else {}),
                     "photos": len(checked_photos),
                     "possible_duplicates": [d.candidate.number for d in found],
                     "next_due_at": utc_iso(case.due_at),
@@ -234,6 +239,24 @@ def report_case(
                 return existing, False
         raise
     return case, True
+
+
+def _checked_reported_at(reported_at: datetime | None, now: datetime) -> datetime | None:
+    """When the handset made the report: not in the future, not older than REPORT_MAX_AGE_DAYS
+    (an offline queue that old is refused), stored in UTC whatever offset it came with."""
+    if reported_at is None:
+        return None
+    if timezone.is_naive(reported_at):
+        raise InvalidData(_("上报时间须带时区。"), fields={"reported_at": "invalid"})
+    max_age = timedelta(days=settings.REPORT_MAX_AGE_DAYS)
+    if reported_at.year < 1901 or reported_at < now - max_age:  # (year first: no overflow near year 1)
+        raise InvalidData(
+            _("上报时间早于 %(days)d 天前，不再受理；请重新上报。") % {"days": settings.REPORT_MAX_AGE_DAYS},
+            fields={"reported_at": "too_old"},
+        )
+    if reported_at > now + timedelta(minutes=5):
+        raise InvalidData(_("上报时间不能晚于当前时间。"), fields={"reported_at": "in_future"})
+    return reported_at.astimezone(UTC)
 
 
 def idempotency_scope(actor, source: str) -> str:
@@ -497,7 +520,7 @@ def _apply_register(case, params, actor, now):
         raise InvalidData(
             _("公众上报的案件须先核实属实；不经核实立案须填写说明。"), fields={"note": "required_without_verification"}
         )
-    suggested = suggest_department_for_case(case)
+    suggested = suggest_department_for_case(case, exclude=returned_by(case))
     case.suggested_department = suggested
     data = {"suggested_department": suggested.code if suggested else None, "self_resolved": case.self_resolved}
     followups = []
@@ -549,8 +572,24 @@ def _apply_dispatch(case, params, actor, now):
 
 def _apply_return(case, params, actor, now):
     case.return_count += 1
+    # The next suggestion is never a department that sent the case back (this one included).
+    suggested = suggest_department_for_case(case, exclude=returned_by(case) | {case.department.code})
+    case.suggested_department = suggested
     # The department stays recorded so a re-dispatch elsewhere can be counted as a wrong dispatch.
-    return params["reason"], {"reason": params["reason"], "department": case.department.code}, []
+    data = {
+        "reason": params["reason"],
+        "department": case.department.code,
+        "suggested_department": suggested.code if suggested else None,
+    }
+    return params["reason"], data, []
+
+
+def returned_by(case) -> set[str]:
+    """Codes of the departments that returned the case (回退), from its event log."""
+    if case.pk is None or not case.return_count:
+        return set()
+    rows = CaseEvent.objects.filter(case=case, action="return").values_list("data", flat=True)
+    return {data["department"] for data in rows if isinstance(data, dict) and data.get("department")}
 
 
 def _apply_request_postpone(case, params, actor, now):

@@ -20,7 +20,7 @@ from city.models import Category, Department, Role, Street, TimeLimit
 from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
 
-from . import board, search, services
+from . import board, display, search, services
 from .access import visible_cases
 from .board import console_titles
 from .forms import IntakeForm
@@ -57,6 +57,10 @@ def console(request, name):
         "strings": _strings(),
         "snapshot_url": reverse("dispatch:snapshot", args=[name]),
         "counts_url": reverse("dispatch:counts", args=[name]),
+        "clock_url": reverse("dispatch:clock", args=[name]),
+        "case_url": reverse("dispatch:case", args=["NUMBER"]),
+        "throughput": [[key, str(word)] for key, word in board.throughput_words()],
+        "reporter_kinds": {k: str(v) for k, v in display.reporter_kinds().items()},
         "department_id": department.pk if department else None,
         "department_names": dict(Department.objects.filter(active=True).order_by("code").values_list("code", "name")),
         # Whom a "user" field of the workflow may name, by the role the field asks for.
@@ -74,6 +78,7 @@ def console(request, name):
         "sources": Source.choices,
         "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
         "streets": Street.objects.order_by("code"),
+        "departments": Department.objects.filter(active=True).order_by("code"),
         "department": department,
     }
     return render(request, CONSOLE_TEMPLATES[name], context)
@@ -88,6 +93,12 @@ def _strings() -> dict:
         "time": _("时间"), "urgent": _("紧急"), "returned": _("回退"), "pending_postpone": _("申请延期"),
         "pending_suspend": _("申请挂账"), "dispatch_to": _("派往"), "done": _("已完成"), "reported": _("上报"),
         "due": _("时限"), "duplicates": _("可能重复"), "timeline": _("流转记录"),
+        "department": _("部门"), "time_left": _("剩余时限"), "reporter_kind": _("上报人"),
+        "today": _("今日"), "open_case": _("打开案卷页"), "no_answer": _("没有收到服务器的回答，请稍后查看案卷状态。"),
+        "changed": _("案卷已被他人更新，本次操作未执行："), "now_state": _("现状态"), "sending": _("正在提交……"),
+        "returned_by": _("回退记录"), "reason": _("理由"), "no_suggestion": _("无推荐部门（已回退的部门不再推荐）"),
+        "asked": _("申请内容"), "due_now": _("当前时限"), "due_if_approved": _("批准后时限"),
+        "suggested": _("推荐部门"), "filter_on": _("筛选中"),
     }  # fmt: skip
     return {k: str(v) for k, v in words.items()}
 
@@ -104,6 +115,34 @@ def snapshot(request, name):
 def counts(request, name):
     _require(request, name)
     return JsonResponse(board.counts(request.user, name))
+
+
+@login_required
+@require_GET
+def clock(request, name):
+    """The listed cases' time left, now (the page refreshes its figures once a minute)."""
+    _require(request, name)
+    return JsonResponse(board.clock(request.user, name), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def decision(request, number):
+    """What the panel shows before someone decides: the returns (who sent it back and why), the
+    suggested department (never one that returned it), and a pending request's hours in the
+    stage's unit with the due time if approved."""
+    case = get_object_or_404(visible_cases(request.user).select_related("suggested_department"), number=number)
+    suggested = case.suggested_department
+    return JsonResponse(
+        {
+            "returns": display.returns(case),
+            "suggested_department": suggested.code if suggested else None,
+            "suggested_department_name": suggested.name if suggested else None,
+            "pending": display.pending_request(case),
+            "version": case.version,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @login_required
@@ -212,7 +251,10 @@ def intake(request):
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        content = {k: v for k, v in data.items() if k != "idempotency_key"}
         try:
+            # The key was made when the form was rendered: a double click or a resend of this
+            # form files one case, and the page shows that case's number.
             created, _created = services.report_case(
                 actor=request.user,
                 role=Role.CALL_TAKER,
@@ -225,6 +267,8 @@ def intake(request):
                 urgency=data["urgency"],
                 reporter_name=data["name"],
                 reporter_phone=data["phone"],
+                client_key=data["idempotency_key"],
+                fingerprint=services.request_fingerprint(content),
             )
         except DomainError as exc:
             for field, problem in (exc.fields or {"__all__": exc.message}).items():

@@ -1,6 +1,7 @@
 """GET /api/v1/evaluation/{departments|inspectors|areas|staff}?from=&to=[&level=] (leaders, supervisors)."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -30,8 +31,8 @@ class EvaluationTableView(APIView):
         operation_id="evaluation_table",
         parameters=[
             OpenApiParameter("table", str, OpenApiParameter.PATH, enum=list(tables.COLUMNS)),
-            OpenApiParameter("from", str, description="YYYY-MM-DD (default: the first of this month)"),
-            OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive (default: today)"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="YYYY-MM-DD (default: the first of this month)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive (default: today)"),
             OpenApiParameter("level", str, enum=list(AREA_LEVELS), description="areas only (default street)"),
         ],
         responses={200: RESPONSE, **errors(400, 401, 403, 404)},
@@ -42,7 +43,7 @@ class EvaluationTableView(APIView):
             raise NotFound(_("没有这张表：%(t)s") % {"t": table})
         if not may_see(request.user):
             raise Forbidden()
-        first, last = periods.from_query(request.query_params)
+        first, last = periods.from_query(request.query_params, blank_ok=False)
         level = request.query_params.get("level", "street")
         if level not in AREA_LEVELS:
             raise InvalidData(fields={"level": "unknown"})

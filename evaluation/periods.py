@@ -28,10 +28,10 @@ def month_of(day: date) -> tuple[date, date]:
     return first, last
 
 
-def from_query(query) -> tuple[date, date]:
-    """`from` and `to` (YYYY-MM-DD, inclusive); this month so far when absent."""
+def from_query(query, *, blank_ok=True) -> tuple[date, date]:
+    """`from` and `to` (YYYY-MM-DD, inclusive); this month so far when absent (or blank, on pages)."""
     today = timezone.localdate()
-    days, errors = query_days(query)
+    days, errors = query_days(query, blank_ok=blank_ok)
     first, last = days.get("from", month_of(today)[0]), days.get("to", today)
     if not errors and first > last:
         errors["to"] = "before_from"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from citymgmt.errors import InvalidData
+from citymgmt.query import parse_month
 from dispatch.models import CaseEvent, State
 from dispatch.services import utc_iso
 
@@ -196,10 +197,9 @@ def export(request, table, fmt):
 def monthly_report(request):
     """The month's four tables on one printable page; once published, the published figures."""
     _require(request)
-    try:
-        month = date.fromisoformat((request.GET.get("month") or f"{timezone.localdate():%Y-%m}") + "-01")
-    except ValueError:
-        return render(request, "evaluation/error.html", {"error": InvalidData(fields={"month": "invalid"})}, status=400)
+    month, error = parse_month(request.GET.get("month") or f"{timezone.localdate():%Y-%m}")
+    if error:
+        return render(request, "evaluation/error.html", {"error": InvalidData(fields={"month": error})}, status=400)
     published = PublishedReport.objects.filter(month=month).first()
     if published:
         figures, settings_used = published.figures, published.settings_used
@@ -225,10 +225,9 @@ def monthly_report(request):
 def publish(request):
     """Publish a finished month: its figures and the settings in force are stored as they are."""
     _require(request)
-    try:
-        month = date.fromisoformat(request.POST.get("month", "") + "-01")
-    except ValueError as exc:
-        raise Http404 from exc
+    month, error = parse_month(request.POST.get("month", ""))
+    if error:
+        return render(request, "evaluation/error.html", {"error": InvalidData(fields={"month": error})}, status=400)
     first, last = periods.month_of(month)
     if last >= timezone.localdate():
         return render(

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
+GEO_MAX_LAT = 85.05112878  # Redis GEO's (web-mercator) limit; ±90 is a valid latitude all the same
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,11 @@ class RedisStore:
         if old is not None and parse_datetime(json.loads(old)["recorded_at"]) >= pos.recorded_at:
             return False
         pipe = self.redis.pipeline()
-        pipe.geoadd(GEO_KEY, (pos.lng, pos.lat, pos.user_id))
+        if abs(pos.lat) <= GEO_MAX_LAT:
+            pipe.geoadd(GEO_KEY, (pos.lng, pos.lat, pos.user_id))
+        else:
+            # Redis GEO refuses it (pitfalls.md): the position is kept, only "who is near" misses it.
+            pipe.zrem(GEO_KEY, pos.user_id)
         pipe.hset(META_KEY, pos.user_id, json.dumps(pos.as_json()))
         pipe.execute()
         return True

@@ -7,9 +7,9 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F
 from django.utils import timezone
 
+from citymgmt import leases
 from citymgmt.errors import DomainError
 from dispatch import services
 from dispatch.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
@@ -40,18 +40,13 @@ def download(url: str) -> bytes:
 def fetch_due(now=None) -> int:
     """One pass of the worker: fetch the due photos; returns how many were attached.
 
-    Like the outbox, no transaction is held while Twilio answers: each photo is claimed alone (a
-    conditional UPDATE with a lease, so two workers never fetch it twice and a worker that dies
-    mid-fetch leaves it due again after LEASE), fetched, then attached or rescheduled."""
+    Like the outbox, no transaction is held while Twilio answers: each photo is claimed alone
+    (`citymgmt.leases`), fetched, then attached or rescheduled."""
     now = now or timezone.now()
     done = 0
-    due = MediaFetch.objects.filter(done=False, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
-    for pk, due_at in list(due.values_list("pk", "next_attempt_at")[:BATCH]):
-        won = MediaFetch.objects.filter(pk=pk, done=False, next_attempt_at=due_at).update(
-            next_attempt_at=now + LEASE, attempts=F("attempts") + 1
-        )
-        if won:
-            done += _fetch_one(MediaFetch.objects.select_related("case").get(pk=pk), now)
+    due = MediaFetch.objects.filter(done=False)
+    for pk in leases.claim_due(due, now=now, lease=LEASE, batch=BATCH, done=False):
+        done += _fetch_one(MediaFetch.objects.select_related("case").get(pk=pk), now)
     return done
 
 

@@ -4,12 +4,12 @@ worker with retries (a durable outbox: a crash between commit and send loses not
 import logging
 from datetime import timedelta
 
-from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from city.privacy import mask_phone
+from citymgmt import leases
 from dispatch.duplicates import reporters_to_tell
 from dispatch.models import State, WorkflowSettings
 from dispatch.models.cases import PUBLIC_SOURCES
@@ -69,30 +69,16 @@ def send_due(now=None) -> int:
     recorded in a short write. The claim is a lease: a worker that dies mid-send leaves its message
     due again after LEASE, so it is retried, not lost."""
     now = now or timezone.now()
-    due = (
-        OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", "next_attempt_at")[:BATCH]
-    )
+    queued = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED)
     sent = 0
-    for pk, due_at in list(due):
-        message = _claim(pk, due_at, now)
-        if message is None:
-            continue  # another worker took it
+    for pk in leases.claim_due(queued, now=now, lease=LEASE, batch=BATCH, status=OutboundMessage.Status.QUEUED):
+        message = OutboundMessage.objects.get(pk=pk)
         try:
             sent += _send_one(message, now)
         except Exception:
             # A fault of ours (not the network's): the lease expires and the message is tried again.
             logger.exception("sms %s: sending failed unexpectedly; retried after the lease", pk)
     return sent
-
-
-def _claim(pk, due_at, now) -> OutboundMessage | None:
-    """One worker wins: the UPDATE matches only while the message is still queued and due as read."""
-    won = OutboundMessage.objects.filter(pk=pk, status=OutboundMessage.Status.QUEUED, next_attempt_at=due_at).update(
-        next_attempt_at=now + LEASE, attempts=F("attempts") + 1
-    )
-    return OutboundMessage.objects.get(pk=pk) if won else None
 
 
 def _send_one(message, now) -> int:

@@ -17,6 +17,7 @@ from city import grid
 from city.models import GridCell
 from city.roles import roles_of
 from citymgmt.errors import Forbidden, InvalidData
+from citymgmt.query import query_int
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
 from field import positions
@@ -60,10 +61,10 @@ def _cached(prefix: str, request, build) -> str:
 
 
 def _int(request, name, default):
-    try:
-        return int(request.GET.get(name, default))
-    except ValueError as exc:
-        raise InvalidData(fields={name: "invalid"}) from exc
+    value, error = query_int(request.GET, name, default)
+    if error:
+        raise InvalidData(fields={name: error})
+    return value
 
 
 def _dumps(data) -> str:

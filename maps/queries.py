@@ -5,11 +5,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from citymgmt.errors import InvalidData
-from citymgmt.query import query_days
+from citymgmt.query import finite, query_days, query_moment
 from dispatch.models import Case, CaseEvent, State
 from dispatch.models.cases import OPEN_STATES
 
@@ -51,19 +50,15 @@ class CaseFilter:
         days, day_errors = query_days(query)
         errors.update(day_errors)
         f.date_from, f.date_to = days.get("from"), days.get("to")
-        if query.get("since"):
-            try:
-                f.since = parse_datetime(query["since"])
-            except ValueError:
-                f.since = None
-            if f.since is None:
-                errors["since"] = "invalid"
-            elif timezone.is_naive(f.since):
-                f.since = timezone.make_aware(f.since)
+        f.since, since_error = query_moment(query, "since")
+        if since_error:
+            errors["since"] = since_error
         if query.get("bbox"):
             try:
                 b = tuple(float(x) for x in query["bbox"].split(","))
                 if len(b) != 4 or not (b[0] <= b[2] and b[1] <= b[3]):
+                    raise ValueError
+                if not all(finite(x, -180, 180) for x in b[::2]) or not all(finite(y, -90, 90) for y in b[1::2]):
                     raise ValueError
                 f.bbox = b
             except ValueError:

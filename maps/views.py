@@ -73,6 +73,7 @@ def _page(request, template, *, title, wall=False):
             "departments": Department.objects.filter(active=True).order_by("code"),
             "streets": Street.objects.order_by("code"),
         },
+        status=400 if error else 200,
     )
 
 
@@ -112,4 +113,5 @@ def hotspots(request):
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
             "config": {"names": built.names, "grid_url": reverse("maps:grid-geojson"), "hot": True},
         },
+        status=400 if error else 200,
     )

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from city.privacy import phone_for
+from citymgmt.api import BoundedDateTimeField, Rfc3339DateTimeField
 from dispatch.models import CaseEvent, State, Urgency
 from dispatch.photos import MAX_PHOTOS
 from dispatch.services import available_actions, cell_inspector
@@ -38,7 +39,7 @@ class UserSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
+    expires_at = Rfc3339DateTimeField()
     user = UserSerializer()
 
 
@@ -108,7 +109,7 @@ class ReportSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    reported_at = serializers.DateTimeField(required=False, help_text=_("手机上的上报时间（离线排队的上报）"))
+    reported_at = BoundedDateTimeField(required=False, help_text=_("手机上的上报时间（离线排队的上报）"))
     self_resolved = OptionalBoolean(required=False, default=False)
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=MAX_PHOTOS, help_text="JPEG/PNG/WebP, ≤ 10 MB each"
@@ -181,19 +182,20 @@ ActionSerializer = _action_serializer()
 class CaseListQuerySerializer(serializers.Serializer):
     mine = OptionalBoolean(required=False, default=False)
     state = serializers.MultipleChoiceField(choices=State.choices, required=False)
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = BoundedDateTimeField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, required=False, help_text="page size")
 
 
 class PositionSerializer(serializers.Serializer):
     lng = serializers.FloatField(min_value=-180, max_value=180)
     lat = serializers.FloatField(min_value=-90, max_value=90)
     accuracy = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
-    recorded_at = serializers.DateTimeField()
+    recorded_at = BoundedDateTimeField()
 
 
 class PositionBatchSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
-    positions = PositionSerializer(many=True, allow_empty=False, max_length=MAX_POSITIONS)
+    positions = serializers.ListField(child=PositionSerializer(), min_length=1, max_length=MAX_POSITIONS)
 
 
 class PositionsAcceptedSerializer(serializers.Serializer):
@@ -209,7 +211,7 @@ class PhotoSerializer(serializers.Serializer):
     stage = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    created_at = Rfc3339DateTimeField()
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -228,7 +230,7 @@ class EventSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     actor_role = serializers.CharField()
-    at = serializers.DateTimeField(source="created_at")
+    at = Rfc3339DateTimeField(source="created_at")
     note = serializers.CharField()
     data = serializers.DictField()
 
@@ -256,18 +258,18 @@ class CaseSerializer(serializers.Serializer):
     assigned_inspector = serializers.CharField(source="assigned_inspector.username", allow_null=True, default=None)
     duplicate_of = serializers.CharField(source="duplicate_of.number", allow_null=True, default=None)
     light = serializers.CharField()
-    stage_started_at = serializers.DateTimeField(allow_null=True)
-    due_at = serializers.DateTimeField(allow_null=True)
+    stage_started_at = Rfc3339DateTimeField(allow_null=True)
+    due_at = Rfc3339DateTimeField(allow_null=True)
     pending_request = serializers.CharField()
     pending_hours = serializers.IntegerField(allow_null=True)
     pending_reason = serializers.CharField()
     rework_count = serializers.IntegerField()
     return_count = serializers.IntegerField()
     postpone_count = serializers.IntegerField()
-    reported_at = serializers.DateTimeField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    reported_at = Rfc3339DateTimeField()
+    created_at = Rfc3339DateTimeField()
+    updated_at = Rfc3339DateTimeField()
+    closed_at = Rfc3339DateTimeField(allow_null=True)
     version = serializers.IntegerField()
     actions = serializers.SerializerMethodField(help_text=_("此人此刻可执行的操作"))
 
@@ -302,7 +304,7 @@ class TaskSerializer(serializers.Serializer):
     task = serializers.CharField(
         help_text="verify, check, handle, register, dispatch, decide, close, acknowledge, reply_supervision"
     )
-    due_at = serializers.DateTimeField(allow_null=True)
+    due_at = Rfc3339DateTimeField(allow_null=True)
     light = serializers.CharField()
     case = CaseSerializer()
 

@@ -61,6 +61,8 @@ class Case(models.Model):
         "city.GridCell", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("网格")
     )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    # Which connected system filed it, for reports through an API client (Open311): e.g. `12345`, `web`.
+    source_label = models.CharField(_("来源系统"), max_length=32, blank=True)
     needs_verification = models.BooleanField(_("需核实"), default=False)
     verify_result = models.CharField(_("核实结果"), max_length=16, blank=True)
     reporter = models.ForeignKey(

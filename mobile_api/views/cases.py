@@ -3,6 +3,7 @@ dispatch's (`report_case`, `act`, `visible_cases`, `tasks_for`)."""
 
 import hashlib
 
+import django_filters
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -51,7 +52,16 @@ def _refuse_huge_body(request) -> None:
 
 
 def _photos(request) -> list:
-    return request.FILES.getlist("photos") if hasattr(request.data, "getlist") else []
+    """The files sent as `photos`; a file under any other name is refused, not silently dropped."""
+    if not hasattr(request.data, "getlist"):
+        return []
+    unknown = sorted(name for name in request.FILES if name != "photos")
+    if unknown:
+        raise InvalidData(
+            _("照片须以 photos 字段上传，不认识的文件字段：%(names)s") % {"names": ", ".join(unknown)[:200]},
+            fields={name[:50]: "unknown_file_field" for name in unknown},
+        )
+    return request.FILES.getlist("photos")
 
 
 def _detail(case, request, status=200, headers=None) -> Response:
@@ -90,6 +100,17 @@ def _fingerprint(data: dict, files) -> str:
     return services.request_fingerprint(content)
 
 
+# Parameters that are dates, booleans, numbers or choices: a blank one is an error, not "absent".
+_FREE_TEXT = django_filters.CharFilter | django_filters.ModelChoiceFilter
+NOT_BLANK = (
+    "mine",
+    "state",
+    "updated_since",
+    "limit",
+    *(name for name, f in search.CaseQuery.base_filters.items() if not isinstance(f, _FREE_TEXT)),
+)
+
+
 class CasePagination(CursorPagination):
     ordering = ("-updated_at", "-id")
     page_size = 50
@@ -105,13 +126,15 @@ class CaseListView(APIView):
             CaseListQuerySerializer,
             *CASE_QUERY_PARAMETERS,
             OpenApiParameter("cursor", str, required=False, description="from `next` / `previous`"),
-            OpenApiParameter("limit", int, required=False, description="page size, ≤ 200"),
         ],
         responses={200: CasePageSerializer, **errors(400, 401, 403, 404)},
         operation_id="cases_list",
         summary="Cases this user may see, newest change first (cursor pagination)",
     )
     def get(self, request):
+        blank = sorted(name for name in NOT_BLANK if request.query_params.get(name) == "")
+        if blank:
+            raise InvalidData(fields={name: "blank" for name in blank})
         query = CaseListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -137,10 +160,10 @@ class CaseListView(APIView):
     )
     def post(self, request):
         _refuse_huge_body(request)
+        files = _photos(request)
         body = ReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        files = _photos(request)
         key = _idempotency_key(request)
         case, created = services.report_case(
             actor=request.user,
@@ -180,6 +203,7 @@ class CaseActionView(APIView):
     )
     def post(self, request, number, action):
         _refuse_huge_body(request)
+        files = _photos(request)
         body = ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         params = {k: v for k, v in body.validated_data.items() if k not in ("photos", "version")}
@@ -188,7 +212,7 @@ class CaseActionView(APIView):
             action,
             request.user,
             params=params,
-            photo_files=_photos(request),
+            photo_files=files,
             expected_version=body.validated_data.get("version"),
         )
         case = visible_cases(request.user).select_related(*LIST_RELATED).filter(pk=case.pk).first() or case

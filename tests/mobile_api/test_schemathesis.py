@@ -11,24 +11,38 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTRY
+from schemathesis.checks import load_all_checks
+from schemathesis.config import SchemathesisConfig
 
 from mobile_api.models import ApiToken
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+load_all_checks()
+# Every check schemathesis has (`--checks all`): no 5xx, status codes, content types, headers and
+# bodies as documented, invalid data refused, valid data accepted, required headers, unsupported
+# methods and their Allow header, ignored auth, use after free, resource availability.
+CHECKS = REGISTRY.get_all()
 METHODS = {"get", "post", "put", "patch", "delete"}
+# Valid by the schema yet refused by a rule the schema cannot state — each a documented 400 naming
+# the field: an existing category and a point inside the city, the fields each workflow action needs,
+# times within 2000–2099 and reports within REPORT_MAX_AGE_DAYS, not in the future, from ≤ to within
+# 400 days. For these operations positive data may also get that 400; every other check is as is.
+BUSINESS_RULES = [
+    "GET /api/v1/cases",
+    "POST /api/v1/cases",
+    "POST /api/v1/cases/{number}/actions/{action}",
+    "POST /api/v1/positions",
+    "GET /api/v1/evaluation/{table}",
+]
+ACCEPTED = ["2xx", "3xx", "400", "401", "403", "404", "409", "413", "415", "429"]
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "operations": [
+            {"include-name": name, "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}}}
+            for name in BUSINESS_RULES
+        ]
+    }
+)
 
 
 def operation_labels() -> list[str]:
@@ -46,7 +60,7 @@ def wsgi_schema(city, make_case, settings):
     # As Django's test client does: requests must not close the test's database connection.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), config=CONFIG)
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
@@ -56,6 +70,7 @@ def wsgi_schema(city, make_case, settings):
     ("username", "mode"),
     [
         ("supervisor", GenerationMode.POSITIVE),
+        ("supervisor", GenerationMode.NEGATIVE),
         ("inspector1", GenerationMode.POSITIVE),
         ("inspector1", GenerationMode.NEGATIVE),
     ],

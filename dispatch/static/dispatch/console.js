@@ -40,47 +40,91 @@
   const DISPATCH = W.transitions.dispatch;
   const departmentField = DISPATCH.fields.find((f) => f.kind === "department");
 
+  // Filters: the selects of #filters, and a counter clicked at the top (its state or light).
+  const counterFilter = { state: "", light: "" };
   function passesFilters(c) {
     const f = Object.fromEntries(new FormData($("#filters") || document.createElement("form")));
     if (f.source && c.source !== f.source) return false;
     if (f.category && c.category !== f.category) return false;
     if (f.street && !(c.cell || "").startsWith(f.street)) return false;
+    if (f.department && c.department !== f.department) return false;
+    if (f.light && c.light !== f.light) return false;
     if (f.needs_verification && String(c.needs_verification) !== f.needs_verification) return false;
+    if (counterFilter.state && c.state !== counterFilter.state) return false;
     return true;
+  }
+
+  const departmentName = (code) => (code ? config.department_names[code] || code : "");
+  const holder = (c) => (DISPATCH.sources.includes(c.state) ? "" : departmentName(c.department));
+  const caseUrl = (number) => config.case_url.replace("NUMBER", encodeURIComponent(number));
+  // Sortable columns: [heading, sort value, cell]. A click on a heading sorts by it; again, the other way.
+  const COLUMNS = [
+    ["number", T.number, (c) => c.number, (c) => [el("span", { class: "dot" }),
+      el("a", { href: caseUrl(c.number), title: T.open_case, onclick: (e) => e.stopPropagation() }, c.number)]],
+    ["category_name", T.category, (c) => c.category, (c) => [c.category_name], (c) => c.category + " " + c.category_name],
+    ["state_name", T.state, (c) => L.states[c.state] || c.state, (c) => [L.states[c.state] || c.state]],
+    // A case waiting for dispatch has no holder (after a return the department is only the one that returned it).
+    ["department_name", T.department, (c) => holder(c), (c) => [holder(c)]],
+    ["time_left", T.time_left, (c) => (c.time_left ? c.time_left.seconds : Infinity),
+      (c) => [c.time_left ? el("span", { class: c.time_left.overdue ? "overdue" : "" }, c.time_left.text) : "—"]],
+    ["place", T.place, (c) => c.place || "", (c) => [c.place || ""],
+      (c) => [c.street, c.community, c.cell ? "(" + c.cell + ")" : ""].filter(Boolean).join(" ")],
+    ["source", T.source, (c) => L.sources[c.source] || c.source, (c) => [L.sources[c.source] || c.source]],
+    ["reporter_kind", T.reporter_kind, (c) => c.reporter_kind || "", (c) => [config.reporter_kinds[c.reporter_kind] || ""]],
+  ];
+  let sortBy = null, sortDir = 1;
+  function sorter() {
+    if (!sortBy) return rule.sort;
+    const value = COLUMNS.find((col) => col[0] === sortBy)[2];
+    return (a, b) => {
+      const x = value(a), y = value(b);
+      return sortDir * (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), config.locale));
+    };
+  }
+
+  function quickDispatch(c) {
+    return el("button", { type: "button", class: "quick", onclick: async (e) => {
+      e.stopPropagation();
+      const button = e.currentTarget;
+      button.disabled = true; // one click, one dispatch: disabled until the answer comes
+      await act(c.number, "dispatch", { [departmentField.name]: c.suggested_department }, [], c.version);
+      button.disabled = false;
+    } }, T.dispatch_to + " " + departmentName(c.suggested_department));
   }
 
   function row(c) {
     const tr = el("tr", { "data-number": c.number, class: "light-" + (c.light || "none") + (c.urgency === "urgent" ? " urgent" : ""), onclick: () => openCase(c.number) },
-      el("td", {}, el("span", { class: "dot" }), c.number),
-      el("td", {}, c.category_name),
-      el("td", {}, L.states[c.state] || c.state),
-      el("td", {}, c.address || c.cell || ""),
-      el("td", {}, L.sources[c.source] || c.source),
-      el("td", {}, fmt(config.console === "supervision" ? c.reported_at : c.due_at)),
-    );
+      ...COLUMNS.map(([id, , , cell, hover]) => {
+        const content = cell(c);
+        const text = hover ? hover(c) : content.map((x) => (x instanceof Node ? x.textContent : x)).join("");
+        return el("td", { class: "col-" + id, title: text }, ...content);
+      }));
     const flags = el("td", { class: "flags" });
     if (c.urgency === "urgent") flags.append(el("span", { class: "tag urgent" }, T.urgent));
     const waitsForDispatch = DISPATCH.sources.includes(c.state);
-    if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned" }, T.returned));
+    if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned", title: T.returned + " " + departmentName(c.department) }, T.returned));
     if (c.pending_request) flags.append(el("span", { class: "tag" }, T["pending_" + c.pending_request]));
     for (const f of c.flags || []) flags.append(el("span", { class: "tag flag-" + f }, W.flags[f] || f));
-    if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) {
-      flags.append(el("button", { type: "button", class: "quick", onclick: (e) => { e.stopPropagation(); act(c.number, "dispatch", { [departmentField.name]: c.suggested_department }); } },
-        T.dispatch_to + " " + (config.department_names[c.suggested_department] || c.suggested_department)));
-    }
+    if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) flags.append(quickDispatch(c));
     tr.append(flags);
     return tr;
   }
 
+  function heading([id, label]) {
+    const mark = sortBy === id ? (sortDir > 0 ? " ▲" : " ▼") : "";
+    return el("th", { class: "col-" + id, "data-sort": id, "aria-sort": sortBy === id ? (sortDir > 0 ? "ascending" : "descending") : null,
+      onclick: () => { if (sortBy === id) sortDir = -sortDir; else { sortBy = id; sortDir = 1; } render(); } }, label + mark);
+  }
+
   function render() {
-    const cases = [...board.cases.values()].filter(passesFilters).sort(rule.sort);
+    const cases = [...board.cases.values()].filter(passesFilters).sort(sorter());
     const root = $("#lists");
     root.replaceChildren();
     for (const [id, title, test] of rule.sections) {
       const rows = cases.filter(test);
       const table = el("table", { id: "list-" + id, class: "cases" },
         el("caption", {}, title + " ", el("span", { class: "count" }, String(rows.length))),
-        el("thead", {}, el("tr", {}, ...[T.number, T.category, T.state, T.place, T.source, T.time, ""].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, ...COLUMNS.map(heading), el("th", { class: "flags" }, ""))),
         el("tbody", {}, ...rows.map(row)));
       root.append(table);
     }
@@ -88,14 +132,50 @@
     Attention.title(config.title, cases.length, red);
   }
 
+  // The counters at the top are filters: a click shows only those cases; a second click, all again.
+  let lastCounts = null;
+  function counter(kind, value, text, n) {
+    const active = kind === "light_filter" ? ($("#filters [name=light]") || {}).value === value : counterFilter.state === value;
+    return el("button", { type: "button", class: `counter count-${value}`, "aria-pressed": active ? "true" : "false",
+      title: T.filter_on, onclick: () => {
+        if (kind === "light_filter") { const select = $("#filters [name=light]"); select.value = active ? "" : value; }
+        else counterFilter.state = active ? "" : value;
+        renderCounts(lastCounts); render();
+      } }, text + " " + n);
+  }
+
   function renderCounts(counts) {
+    if (!counts) return;
+    lastCounts = counts;
     const box = $("#counts");
     box.replaceChildren(
-      ...Object.entries(counts.states).map(([s, n]) => el("span", { class: "count-" + s }, (L.states[s] || s) + " " + n)),
-      el("span", { class: "count-yellow" }, T.yellow + " " + counts.lights.yellow),
-      el("span", { class: "count-red" }, T.red + " " + counts.lights.red),
+      ...Object.entries(counts.states).map(([s, n]) => (listed.includes(s)
+        ? counter("state_filter", s, L.states[s] || s, n) : el("span", { class: "count-" + s }, (L.states[s] || s) + " " + n))),
+      counter("light_filter", "yellow", T.yellow, counts.lights.yellow),
+      counter("light_filter", "red", T.red, counts.lights.red),
     );
+    const t = counts.today;
+    if (t) {
+      // The figures' order and words come from the server (board.THROUGHPUT, then the person's own).
+      $("#today").replaceChildren(el("strong", {}, T.today), ...config.throughput.map(([k, word]) =>
+        el("span", { class: "today-" + k }, word + " " + t[k])));
+    }
   }
+
+  // Time left is counted on the server (working time follows the city's calendar): an event brings
+  // the case's figure as of the event, and the whole list's figures are fetched once a minute (not
+  // after every event: with hundreds of boards open that would recount every list per event).
+  async function refreshClock() {
+    const r = await fetch(config.clock_url, { credentials: "same-origin" }).catch(() => null);
+    if (!r || !r.ok) return;
+    const { times } = await r.json();
+    for (const [number, left] of Object.entries(times)) {
+      const c = board.cases.get(number);
+      if (c) { c.time_left = left; c.light = left.light || c.light; }
+    }
+    render();
+  }
+  setInterval(refreshClock, 60000);
 
   let countsTimer = null;
   function refreshCountsSoon() {
@@ -148,8 +228,9 @@
         return el("select", attrs, ...options(f.choices));
       case "user":
         return pick(el("select", attrs, ...options(config.users[f.role] || [])), c.cell_inspector);
-      case "department":
-        return pick(el("select", attrs, ...options(Object.entries(config.department_names))), c.suggested_department);
+      case "department": // no suggestion (e.g. every routed department returned it): nothing preselected
+        return pick(el("select", attrs, el("option", { value: "" }, "—"), ...options(Object.entries(config.department_names))),
+          c.suggested_department);
       case "category": // a case still in the catch-all "unclassified" category gets no preselection
         return pick(el("select", attrs, ...config.categories.map(([code, n]) => el("option", { value: code }, code + " " + n))),
           c.category && !c.category.startsWith("E99") ? c.category : null);
@@ -201,44 +282,93 @@
     status.className = kind;
   }
 
-  async function act(number, action, values, files) {
+  // What happened to the case since this page last saw it, in words (after a 409). A stale version
+  // reads "changed by someone else"; another refusal in the case's state keeps the server's words.
+  async function sayWhatChanged(number, error) {
+    const lead = error && error.current_version === undefined && error.message ? error.message : T.changed;
+    const r = await fetch(`/api/v1/cases/${encodeURIComponent(number)}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!r.ok) { say(lead, "error"); return; }
+    const c = await r.json();
+    const last = c.timeline[c.timeline.length - 1];
+    const what = last ? `${fmt(last.at)} ${last.actor || last.actor_role || ""} ${L.actions[last.action] || last.action}` : "";
+    say(`${lead} ${what} · ${T.now_state} ${L.states[c.state] || c.state}`, "error");
+    if (openNumber === number) openCase(number);
+  }
+
+  // One action, sent with the version of the case as the person saw it: a second click (or someone
+  // else's change in between) gets 409 and changes nothing.
+  async function act(number, action, values, files, version) {
     const body = new FormData();
     for (const [k, v] of Object.entries(values)) body.append(k, v);
     for (const f of files || []) body.append("photos", f);
-    const c = board.cases.get(number);
-    if (c && c.version) body.append("version", c.version);
+    if (version) body.append("version", version);
+    say(T.sending, "");
     const r = await fetch(`/api/v1/cases/${encodeURIComponent(number)}/actions/${action}`, {
       method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-    });
+    }).catch(() => null);
+    if (!r) { say(T.no_answer, "error"); return null; }
     const data = await r.json().catch(() => ({}));
+    if (r.status === 409) {
+      await sayWhatChanged(number, data.error);
+      return null;
+    }
     if (!r.ok) {
-      const fields = data.error && data.error.fields ? " " + JSON.stringify(data.error.fields) : "";
-      say((data.error ? data.error.message : r.status) + fields, "error");
+      const e = data.error || {};
+      const fields = Object.values(e.fields || {}).filter((v) => typeof v === "string" && /\s|[^\x00-\x7f]/.test(v));
+      say((e.message || r.status) + (fields.length ? " " + fields.join(" ") : ""), "error");
       return null;
     }
     say(T.done + ": " + (L.actions[action] || action) + " → " + (L.states[data.state] || data.state), "ok");
-    if (openNumber === number) showCase(data);
+    if (openNumber === number) openCase(number);
     return data;
   }
 
+  let openTicket = 0;
   async function openCase(number) {
     openNumber = number;
-    const [r, d] = await Promise.all([
+    const ticket = ++openTicket;
+    const [r, d, x] = await Promise.all([
       fetch(`/api/v1/cases/${encodeURIComponent(number)}`, { credentials: "same-origin", headers: { Accept: "application/json" } }),
       fetch(`/console/cases/${encodeURIComponent(number)}/duplicates`, { credentials: "same-origin" }),
+      fetch(`/console/cases/${encodeURIComponent(number)}/decision`, { credentials: "same-origin" }),
     ]);
-    if (!r.ok) return;
-    showCase(await r.json(), d.ok ? (await d.json()).duplicates : []);
+    const [c, dups, facts] = [r.ok ? await r.json() : null, d.ok ? (await d.json()).duplicates : [], x.ok ? await x.json() : null];
+    // Another case was opened meanwhile, or a later look at this one was asked for: show only the last.
+    if (!c || ticket !== openTicket) return;
+    showCase(c, dups, facts);
   }
 
-  function showCase(c, duplicates) {
+  // Returns (who sent it back, why), the suggestion, and a pending request as it would be approved.
+  function decisionFacts(c, facts) {
+    if (!facts) return [];
+    const parts = [];
+    if (facts.returns.length) {
+      parts.push(el("div", { class: "returns" }, el("h3", {}, T.returned_by),
+        ...facts.returns.map((x) => el("p", { class: "return" }, `${x.at} · ${x.department_name} · ${T.reason}: ${x.reason}`)),
+        DISPATCH.sources.includes(c.state) ? el("p", { class: "suggestion" }, facts.suggested_department
+          ? T.suggested + ": " + (facts.suggested_department_name || departmentName(facts.suggested_department)) : T.no_suggestion) : ""));
+    }
+    const p = facts.pending;
+    if (p) {
+      parts.push(el("dl", { class: "pending" },
+        el("dt", {}, T.asked), el("dd", { class: "asked" }, `${T["pending_" + p.kind]} ${p.asked}`),
+        el("dt", {}, T.reason), el("dd", {}, p.reason || "—"),
+        el("dt", {}, T.due_now), el("dd", {}, p.due_now || "—"),
+        el("dt", {}, T.due_if_approved), el("dd", { class: "due-if-approved" }, p.due_if_approved || "—")));
+    }
+    return parts;
+  }
+
+  function showCase(c, duplicates, facts) {
     duplicates = duplicates || [];
+    if (facts) c.suggested_department = facts.suggested_department;
     const panel = $("#panel");
     const actions = el("div", { class: "actions" });
     for (const action of c.actions) {
       const form = actionForm(action, c);
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
+        if (form.dataset.busy) return; // one click, one action
         const problem = problemWith(form, action);
         if (problem) { say(problem, "error"); return; }
         const values = {};
@@ -247,15 +377,24 @@
           if (input.type === "file") files = [...input.files];
           else if (input.value !== "") values[input.name] = input.value;
         }
-        await act(c.number, action, values, files);
+        form.dataset.busy = "1";
+        for (const b of form.querySelectorAll("button")) b.disabled = true;
+        try {
+          await act(c.number, action, values, files, c.version);
+        } finally {
+          delete form.dataset.busy;
+          for (const b of form.querySelectorAll("button")) b.disabled = false;
+        }
       });
       actions.append(form);
     }
+    const place = [c.address, c.cell ? "(" + c.cell + ")" : ""].filter(Boolean).join(" ");
     panel.replaceChildren(
-      el("h2", {}, c.number + " · " + c.category_name),
-      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · " + (c.address || "") + " " + (c.cell || "")),
+      el("h2", {}, el("a", { href: caseUrl(c.number), title: T.open_case }, c.number), " · " + c.category_name),
+      el("p", {}, (L.states[c.state] || c.state) + " · " + (L.sources[c.source] || c.source) + " · " + place),
       el("p", {}, c.description),
       el("p", { class: "meta" }, T.reported + " " + fmt(c.reported_at) + " · " + T.due + " " + fmt(c.due_at) + (c.reporter_phone ? " · ☎ " + c.reporter_phone : "")),
+      ...decisionFacts(c, facts),
       el("div", { id: "case-map", class: "minimap" }),
       el("div", { class: "photos" }, ...c.photos.map((p) => el("a", { href: p.url, target: "_blank" }, el("img", { src: p.thumbnail_url, alt: p.stage, loading: "lazy" })))),
       duplicates.length ? el("div", { class: "duplicates" }, el("h3", {}, T.duplicates),
@@ -276,7 +415,7 @@
     } else $("#case-map").remove();
   }
 
-  for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", render);
+  for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", () => { renderCounts(lastCounts); render(); });
   Attention.arm();
   board.start().catch(() => { $("#offline").hidden = false; });
   // /console/…/#<number> opens that case (the maps link here).

@@ -216,10 +216,29 @@ async function preparePhoto(file) {
   return file;
 }
 
+// The report's Idempotency-Key is made when the form is opened (and again once a report is queued):
+// a double click, or the form sent twice, carries the same key, and the server files one case.
+let reportKey = crypto.randomUUID();
+let reportBusy = null;
+
 async function submitReport(event) {
   event.preventDefault();
   const form = event.target;
+  if (reportBusy === reportKey) return; // this form's report is already being made
   if (!position) { say(S.need_location, "error"); return; }
+  const key = reportKey;
+  const button = form.querySelector("button[type=submit]");
+  reportBusy = key;
+  button.disabled = true;
+  try {
+    await makeReport(form, key);
+  } finally {
+    reportBusy = null;
+    button.disabled = false;
+  }
+}
+
+async function makeReport(form, key) {
   const data = new FormData(form);
   const chosen = [...form.querySelector("input[name=photos]").files];
   if (chosen.length > CFG.max_photos) { say(S.too_many_photos, "error"); return; }
@@ -234,8 +253,8 @@ async function submitReport(event) {
     crs: "wgs84",
     reported_at: Clock.now().toISOString(),
   });
-  // The key is made once, here: every later attempt sends the same one, so the server files it once.
-  const report = { key: crypto.randomUUID(), user: Auth.username, fields, photos, made_at: fields.reported_at };
+  // Every later attempt sends the same key, so the server files it once.
+  const report = { key, user: Auth.username, fields, photos, made_at: fields.reported_at };
   try {
     await Queue.add(report);
   } catch (e) {
@@ -243,6 +262,7 @@ async function submitReport(event) {
     return;
   }
   form.reset();
+  reportKey = crypto.randomUUID(); // a new report from here on
   renderCategories("");
   say(S.queued);
   await showQueue();

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('city', '0002_timelimit_send_check_close_stages'),
-        ('dispatch', '0005_client_key_scope'),
+        ('dispatch', '0006_case_source_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
