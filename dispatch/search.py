@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ from citymgmt.errors import Forbidden, InvalidData
 from citymgmt.query import EARLIEST_DAY, LATEST_DAY
 
 from .access import visible_cases
-from .models import Case, CaseEvent, Light, Source, State, Urgency
+from .models import Case, Light, Source, State, Urgency
 from .models.cases import FINAL_STATES
 
 # Dates outside these years are typing errors, and their arithmetic would overflow at the ends.
@@ -103,7 +103,6 @@ class CaseQuery(filters.FilterSet):
     instructed = filters.ChoiceFilter(
         method="filter_instructed", choices=INSTRUCTED_CHOICES, label=_("领导批示"), empty_label=None
     )
-    urged = filters.BooleanFilter(method="filter_urged", label=_("被催办"))
     reported_from = BoundedDateFilter(field_name="reported_at", label=_("上报日期起"))
     reported_to = BoundedDateFilter(field_name="reported_at", end=True, label=_("上报日期止"))
     closed_from = BoundedDateFilter(field_name="closed_at", label=_("结案日期起"))
@@ -147,12 +146,6 @@ class CaseQuery(filters.FilterSet):
         if value == "any":
             return qs.exclude(instruction="")
         return qs
-
-    def filter_urged(self, qs, name, value):
-        if value is None:
-            return qs
-        urged = CaseEvent.objects.filter(case_id=OuterRef("pk"), action__in=("urge", "supervise"))
-        return qs.filter(Exists(urged)) if value else qs.exclude(Exists(urged))
 
     def filter_overdue(self, qs, name, value):
         if value is None:

@@ -222,7 +222,6 @@ def test_the_case_query_filters_instructed_and_urged_cases(city, make_case):
 
     assert found(instructed="pending") == {instructed.number}
     assert found(instructed="any") == {instructed.number}
-    assert found(urged="true") == {urged.number}
     services.act(instructed.number, "acknowledge", city.user("staff_huanwei"), params={})
     assert found(instructed="pending") == set()
     assert found(instructed="any") == {instructed.number}
