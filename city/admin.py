@@ -1,5 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
+from .calendar import years_without_schedule
+from .importers import calendar as calendar_import
 from .models import (
     CalendarDay,
     Category,
@@ -91,11 +98,55 @@ class WorkPeriodAdmin(admin.ModelAdmin):
     list_display = ["weekday", "start", "end"]
 
 
+class CalendarImportForm(forms.Form):
+    file = forms.FileField(label=_("日历文件 (CSV 或 iCalendar)"))
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working", "note"]
     list_filter = ["is_working"]
     date_hierarchy = "date"
+    change_list_template = "admin/city/calendarday/change_list.html"
+
+    def get_urls(self):
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="city_calendarday_import",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        """A year's holidays and make-up working days from a file, checked whole first."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = CalendarImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                days = calendar_import.parse(upload.name, upload.read(calendar_import.MAX_BYTES + 1))
+            except calendar_import.CalendarFileError as exc:
+                problems = exc.problems
+            else:
+                created, updated = calendar_import.import_days(days)
+                messages.success(
+                    request,
+                    _("已导入 %(n)s 天（新增 %(c)s，更新 %(u)s）。") % {"n": len(days), "c": created, "u": updated},
+                )
+                return redirect("admin:city_calendarday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("导入日历"),
+            "form": form,
+            "problems": problems,
+            "missing_years": years_without_schedule(),
+        }
+        return render(request, "admin/city/calendarday/import.html", context)
 
 
 @admin.register(Place)

@@ -10,4 +10,4 @@ class CityConfig(AppConfig):
     verbose_name = _("城市基础数据")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

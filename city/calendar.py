@@ -352,3 +352,35 @@ def ensure_default_work_periods() -> int:
     WorkPeriod.objects.bulk_create(rows)  # no post_save signals: invalidate by hand
     invalidate()
     return len(rows)
+
+
+# ------------------------------------------------------------------------------ years without a schedule
+
+SCHEDULE_HORIZON_DAYS = 60
+
+
+def package_knows(year: int) -> bool:
+    """Whether the chinese-calendar package has the State Council's schedule for this year."""
+    try:
+        chinese_calendar.is_workday(date(year, 12, 31))
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def years_without_schedule(today: date | None = None, horizon_days: int = SCHEDULE_HORIZON_DAYS) -> list[int]:
+    """Years that have begun or begin within `horizon_days` for which neither the package nor the
+    calendar table has any holiday / make-up day: in them 2027-01-01 would silently count as a
+    working day. Empty when the calendar is sound."""
+    from .models import CalendarDay
+
+    today = today or timezone.localdate()
+    years = sorted({today.year, (today + timedelta(days=horizon_days)).year})
+    missing = []
+    for year in years:
+        if package_knows(year):
+            continue
+        if not CalendarDay.objects.filter(date__year=year).exists():
+            missing.append(year)
+    return missing

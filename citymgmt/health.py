@@ -71,4 +71,18 @@ def readyz(request):
     warnings = deployment_warnings()
     if warnings:  # ready, but not for a second process (an in-memory channel layer)
         body["warnings"] = warnings
+    # Not a reason to take the process out of service, but said where operators look.
+    missing = _calendar_gaps() if checks["database"] == "ok" else []
+    if missing:
+        body.setdefault("warnings", {})["calendar"] = {"years_without_schedule": missing}
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def _calendar_gaps() -> list[int]:
+    from city.calendar import years_without_schedule
+
+    try:
+        return years_without_schedule()
+    except Exception as exc:
+        logger.warning("readyz: calendar not readable: %s", exc)
+        return []

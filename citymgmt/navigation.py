@@ -25,6 +25,7 @@ def menu_for(user) -> list[dict]:
         items.append({"key": "cases", "url": reverse("dispatch:cases"), "label": _("综合查询")})
     if has_role(user, Role.CALL_TAKER):
         items.append({"key": "intake", "url": reverse("dispatch:intake"), "label": _("热线受理")})
+        items.append({"key": "callbacks", "url": reverse("hotline:callbacks"), "label": _("回访")})
     if roles_of(user) & CITY_WIDE_ROLES:
         items.append({"key": "maps", "url": reverse("maps:command"), "label": _("指挥地图")})
         items.append({"key": "wall", "url": reverse("maps:wall"), "label": _("大屏")})
@@ -38,8 +39,21 @@ def menu_for(user) -> list[dict]:
 
 
 def menu(request) -> dict:
-    """Template context processor: `menu` for base.html's header."""
+    """Template context processor: `menu` for base.html's header, and for admins the years the
+    working calendar lacks (a banner naming them)."""
     user = getattr(request, "user", None)
     if user is None:
         return {"menu": [], "can_query": False}
-    return {"menu": menu_for(user), "can_query": user.is_authenticated and may_query(user)}
+    return {
+        "menu": menu_for(user),
+        "can_query": user.is_authenticated and may_query(user),
+        "calendar_gaps": calendar_gaps_for(user),
+    }
+
+
+def calendar_gaps_for(user) -> list[int]:
+    if not user.is_authenticated or not (user.is_staff or has_role(user, Role.ADMIN)):
+        return []
+    from city.calendar import years_without_schedule
+
+    return years_without_schedule()

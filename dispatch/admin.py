@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from citymgmt.readonly_admin import ReadOnlyAdmin
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, WorkflowSettings
 
 
 class CaseEventInline(admin.TabularInline):
@@ -34,3 +34,13 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "kind"]
     search_fields = ["case__number"]
     list_select_related = ["case", "actor"]
+
+
+@admin.register(WorkflowSettings)
+class WorkflowSettingsAdmin(admin.ModelAdmin):
+    """流程参数: one row, the settings in force."""
+
+    list_display = ["__str__", "close_on_passed_check", "auto_urge_on_red", "escalate_after_hours", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not WorkflowSettings.objects.exists()

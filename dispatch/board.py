@@ -19,25 +19,42 @@ from .models.cases import OPEN_STATES
 # Which states each console lists. The page receives this table (dispatch.labels.client_table)
 # and applies the same rule to live events.
 CONSOLE_STATES = {
-    "supervision": (State.REPORTED, State.VERIFYING),
+    "supervision": (State.REPORTED, State.VERIFYING, State.HANDLED, State.CHECKED),
     "dispatch": (State.REGISTERED, State.DISPATCHED, State.SUSPENDED),
-    "department": (State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING),
+    "department": (State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING, State.CHECKED),
 }
 # The lists a console shows, top to bottom: (id, title, rule). A case is in a list when its state
 # is one of the rule's states and, where the rule says, its light is that light or it carries a
-# request waiting for a decision.
+# request waiting for a decision, or carries a flag (broadcast.case_flags: urged, under a supervision
+# order, an order overdue, a leader's instruction to acknowledge).
 CONSOLE_SECTIONS = {
-    "supervision": [("queue", gettext_lazy("待受理案件"), {"states": CONSOLE_STATES["supervision"]})],
+    "supervision": [
+        ("queue", gettext_lazy("待受理案件"), {"states": (State.REPORTED, State.VERIFYING)}),
+        ("to-close", gettext_lazy("待结案"), {"states": (State.CHECKED,)}),
+        # A handled case the system could not send to check: nobody is responsible for its cell.
+        ("needs-inspector", gettext_lazy("待派核查（无责任监督员）"), {"states": (State.HANDLED,)}),
+    ],
     "dispatch": [
         ("to-dispatch", gettext_lazy("待派遣"), {"states": (State.REGISTERED,)}),
         ("requests", gettext_lazy("待审批申请"), {"states": (State.DISPATCHED,), "pending_request": True}),
+        ("supervised", gettext_lazy("督办中"), {"states": (State.DISPATCHED,), "flag": "supervised"}),
         ("red", gettext_lazy("红灯"), {"states": (State.DISPATCHED,), "light": "red"}),
         ("yellow", gettext_lazy("黄灯"), {"states": (State.DISPATCHED,), "light": "yellow"}),
         ("suspended", gettext_lazy("挂账中"), {"states": (State.SUSPENDED,)}),
     ],
     "department": [
+        (
+            "instructions",
+            gettext_lazy("领导批示待签收"),
+            {"states": CONSOLE_STATES["department"], "flag": "instructed"},
+        ),
+        ("supervised", gettext_lazy("督办待回复"), {"states": (State.DISPATCHED,), "flag": "supervised"}),
         ("to-handle", gettext_lazy("待处置"), {"states": (State.DISPATCHED,)}),
-        ("waiting", gettext_lazy("已处置待核查 / 挂账"), {"states": (State.SUSPENDED, State.HANDLED, State.CHECKING)}),
+        (
+            "waiting",
+            gettext_lazy("已处置待核查 / 挂账"),
+            {"states": (State.SUSPENDED, State.HANDLED, State.CHECKING, State.CHECKED)},
+        ),
     ],
 }
 # Leaders look on (the workflow gives them no action); the maps link them to cases here.

@@ -56,13 +56,34 @@ def case_summary(case) -> dict:
         "description": case.description[:200],
         "pending_request": case.pending_request,
         "pending_hours": case.pending_hours,
+        "stage_unit": case.stage_unit,  # a postponement is asked and shown in this unit
         "pending_reason": case.pending_reason,
         "return_count": case.return_count,
         "rework_count": case.rework_count,
+        "urge_count": case.urge_count,
+        "supervision_due_at": case.supervision_due_at.isoformat() if case.supervision_due_at else None,
+        "flags": case_flags(case),
         "version": case.version,
         "reported_at": case.reported_at.isoformat(),
         "updated_at": case.updated_at.isoformat() if case.updated_at else None,
     }
+
+
+# What a console highlights on a row (labels: dispatch.labels.client_table()["flags"]).
+FLAGS = ("instructed", "supervision_overdue", "supervised", "urged")
+
+
+def case_flags(case) -> list[str]:
+    flags = []
+    if case.instruction_pending:
+        flags.append("instructed")
+    if case.supervision_overdue:
+        flags.append("supervision_overdue")
+    if case.supervision_due_at is not None:
+        flags.append("supervised")
+    if case.urge_count:
+        flags.append("urged")
+    return flags
 
 
 def event_message(event) -> dict:

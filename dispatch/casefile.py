@@ -33,7 +33,9 @@ _STAGE_ENDED_BY = {
     "verify": "verify",
     "dispatch": "dispatch",
     "handle": "handle",
+    "send_check": "send_check",
     "check": "check",
+    "close": "close",
 }
 
 
@@ -172,7 +174,41 @@ def case_file(case: Case, user) -> dict:
         "sections": sections,
         "actions": [(a, str(TRANSITIONS[a].label)) for a in available_actions(case, user)],
         "pending": _pending(case),
+        "instruction": instruction(case),
+        "supervision": _supervision(case),
+        "urge_count": case.urge_count,
     }
+
+
+def instruction(case: Case) -> dict | None:
+    """领导批示: the latest instruction, who wrote it and when, and whether the department has
+    acknowledged it (shown at the top of the case until it has)."""
+    if not case.instruction:
+        return None
+    given = case.events.filter(action="instruct").select_related("actor").order_by("-id").first()
+    acked = None
+    if not case.instruction_pending:
+        acked = case.events.filter(action="acknowledge").select_related("actor").order_by("-id").first()
+    return {
+        "text": case.instruction,
+        "by": _person(given.actor) if given else "",
+        "at": display.local(given.created_at) if given else "",
+        "pending": case.instruction_pending,
+        "acknowledged_by": _person(acked.actor) if acked else "",
+        "acknowledged_at": display.local(acked.created_at) if acked else "",
+    }
+
+
+def _supervision(case: Case) -> str:
+    if case.supervision_due_at is None:
+        return ""
+    text = _("督办单须在 %(t)s 前回复") % {"t": display.local(case.supervision_due_at)}
+    return text + (_("（已逾期）") if case.supervision_overdue else "")
+
+
+def unit_word(unit: str) -> str:
+    """The stage unit as a word (the unit a postponement is asked in)."""
+    return {"minutes": _("分钟"), "work_hours": _("工时"), "work_days": _("工作日")}.get(unit, _("工时"))
 
 
 def _pending(case: Case) -> str:
@@ -180,5 +216,9 @@ def _pending(case: Case) -> str:
     if not case.pending_request:
         return ""
     if case.pending_request == "postpone":
-        return _("申请延期 %(h)s 小时：%(r)s") % {"h": case.pending_hours, "r": case.pending_reason}
+        return _("申请延期 %(h)s %(unit)s：%(r)s") % {
+            "h": case.pending_hours,
+            "unit": unit_word(case.stage_unit),
+            "r": case.pending_reason,
+        }
     return _("申请挂账：%(r)s") % {"r": case.pending_reason}

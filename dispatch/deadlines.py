@@ -12,17 +12,10 @@ from city.models import TimeLimit
 from citymgmt import softcache
 
 from .models.cases import Light
+from .models.settings import WorkflowSettings
 
-YELLOW_SHARE = 0.8
-
-# Used when a category has no limit for a stage: the common defaults of city tables.
-FALLBACK_LIMITS = {
-    "register": (30, "minutes"),
-    "dispatch": (30, "minutes"),
-    "verify": (60, "minutes"),
-    "check": (60, "minutes"),
-    "handle": (1, "work_days"),
-}
+# The yellow share (80 %) and the limits used when a category has none for a stage are
+# WorkflowSettings an admin edits.
 _LIMIT_CACHE_SECONDS = 60
 
 
@@ -33,7 +26,7 @@ def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
             .values_list("amount", "unit")
             .first()
         )
-        return tuple(row) if row else FALLBACK_LIMITS[stage]
+        return tuple(row) if row else WorkflowSettings.current().fallback_limit(stage)
 
     return softcache.get_or_build(f"timelimit:{category_id}:{stage}:{urgency}", from_database, _LIMIT_CACHE_SECONDS)
 
@@ -85,10 +78,14 @@ def start_stage(case, stage: str | None, now: datetime) -> None:
     _set_yellow(case, now)
 
 
+def yellow_share() -> float:
+    return WorkflowSettings.current().yellow_share / 100
+
+
 def _set_yellow(case, now: datetime) -> None:
-    """Place yellow_at where the unused share of the limit falls to 20 %."""
+    """Place yellow_at where the unused share of the limit falls to 1 − the yellow share (20 %)."""
     left = remaining(now, case.due_at, case.stage_unit)
-    case.yellow_at = advance(now, max(0.0, left - (1 - YELLOW_SHARE) * case.stage_limit_s), case.stage_unit)
+    case.yellow_at = advance(now, max(0.0, left - (1 - yellow_share()) * case.stage_limit_s), case.stage_unit)
     case.light = light_at(case, now)
 
 
@@ -108,8 +105,13 @@ def resume(case, now: datetime) -> None:
     _set_yellow(case, now)
 
 
-def extend(case, hours: int, now: datetime) -> None:
-    """延期: an approved postponement moves the due time by `hours` of the stage's kind of time."""
-    case.stage_limit_s = (case.stage_limit_s or 0) + hours * 3600
-    case.due_at = advance(case.due_at, hours * 3600, case.stage_unit)
+def extend(case, amount: int, now: datetime) -> None:
+    """延期: an approved postponement moves the due time by `amount` of the stage's own unit
+    (minutes, working hours or working days)."""
+    old_due = case.due_at
+    if is_natural(case.stage_unit):
+        case.due_at = old_due + timedelta(minutes=amount)
+    else:
+        case.due_at = calendar.add_working_time(old_due, amount, case.stage_unit)
+    case.stage_limit_s = (case.stage_limit_s or 0) + remaining(old_due, case.due_at, case.stage_unit)
     _set_yellow(case, now)

@@ -17,7 +17,12 @@ def js_labels() -> dict:
         "states": {s.value: str(s.label) for s in State},
         "sources": {s.value: str(s.label) for s in Source},
         "actions": {a: str(t.label) for a, t in TRANSITIONS.items()}
-        | {"evidence": str(_("补充材料")), "warn": str(_("警示灯变化"))},
+        | {
+            "evidence": str(_("补充材料")),
+            "warn": str(_("警示灯变化")),
+            "supervision_overdue": str(_("督办逾期未回复")),
+            "callback": str(_("回访")),
+        },
     }
 
 
@@ -58,6 +63,12 @@ def client_table() -> dict:
                 for key, title, rule in sections
             ]
             for name, sections in CONSOLE_SECTIONS.items()
+        },
+        "flags": {
+            "instructed": _("领导批示"),
+            "supervision_overdue": _("督办逾期"),
+            "supervised": _("督办中"),
+            "urged": _("已催办"),
         },
         "final_states": sorted(str(s) for s in FINAL_STATES),
         "time_zone": settings.TIME_ZONE,

@@ -81,6 +81,9 @@ class BoundedDateFilter(filters.DateFilter):
         return qs.filter(**{f"{self.field_name}__{lookup}": moment})
 
 
+INSTRUCTED_CHOICES = (("any", _("有领导批示")), ("pending", _("批示待签收")))
+
+
 class CaseQuery(filters.FilterSet):
     """The filters of 综合查询. `request` must be given: the phone rules depend on the user."""
 
@@ -100,6 +103,9 @@ class CaseQuery(filters.FilterSet):
         choices=[("true", _("是")), ("false", _("否"))], method="filter_overdue", label=_("已超期")
     )
     urgency = filters.ChoiceFilter(choices=Urgency.choices, label=_("紧急程度"))
+    instructed = filters.ChoiceFilter(
+        method="filter_instructed", choices=INSTRUCTED_CHOICES, label=_("领导批示"), empty_label=None
+    )
     reported_from = BoundedDateFilter(field_name="reported_at", label=_("上报日期起"))
     reported_to = BoundedDateFilter(field_name="reported_at", end=True, label=_("上报日期止"))
     closed_from = BoundedDateFilter(field_name="closed_at", label=_("结案日期起"))
@@ -135,6 +141,14 @@ class CaseQuery(filters.FilterSet):
             return qs
         matching = [c.pk for c in Category.objects.all() if c.full_code.startswith(value.upper()) or c.name == value]
         return qs.filter(category_id__in=matching)
+
+    def filter_instructed(self, qs, name, value):
+        """Cases with a leader's instruction (any), or one the department has not acknowledged."""
+        if value == "pending":
+            return qs.filter(instruction_pending=True)
+        if value == "any":
+            return qs.exclude(instruction="")
+        return qs
 
     def filter_overdue(self, qs, name, value):
         if value in (None, ""):

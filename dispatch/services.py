@@ -17,14 +17,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import coords, gazetteer, grid
+from city import calendar, coords, gazetteer, grid
 from city.autoassign import suggest_department_for_case
 from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from city.roles import department_of, roles_of
 from citymgmt.errors import Conflict, Forbidden, InvalidData, NotFound, WrongState
 
 from . import broadcast, deadlines, duplicates, photos
-from .models import Case, CaseEvent, CaseEventAudience, Light, Source, State, Urgency
+from .models import Case, CaseEvent, CaseEventAudience, Light, Source, State, Urgency, WorkflowSettings
 from .models.cases import OPEN_STATES, PUBLIC_SOURCES
 from .numbers import next_case_number
 from .signals import case_event_written
@@ -444,6 +444,16 @@ def _enter_state(case, from_state, now) -> None:
         deadlines.resume(case, now)
     else:
         deadlines.start_stage(case, STAGE_OF_STATE.get(case.state), now)
+        if case.state == State.DISPATCHED or from_state == State.DISPATCHED:
+            _reset_levers(case)
+
+
+def _reset_levers(case) -> None:
+    """A new handling stage (dispatch, rework) or leaving it: the urges and orders of the last one
+    are done with; the automatic steps may run again for the new clock."""
+    case.urge_count = 0
+    case.auto_urged_at = case.escalate_at = case.auto_supervised_at = None
+    case.supervision_due_at, case.supervision_overdue = None, False
 
 
 def _check_params(transition, params, checked_photos) -> None:
@@ -591,6 +601,11 @@ def _apply_request_postpone(case, params, actor, now):
     hours = params["hours"]  # a whole number within the table's limits (check_params)
     if case.pending_request:
         raise Conflict(_("已有待审批的申请。"), fields={"pending_request": case.pending_request})
+    cap = WorkflowSettings.current().max_postpones
+    if case.postpone_count >= cap:
+        raise Conflict(
+            _("本案卷已延期 %(n)s 次，已达上限。") % {"n": case.postpone_count}, fields={"hours": "too_many_postpones"}
+        )
     case.pending_request, case.pending_hours, case.pending_reason = "postpone", hours, params["reason"]
     return params["reason"], {"hours": hours}, []
 
@@ -646,6 +661,48 @@ def _apply_check(case, params, actor, now):
     return params.get("note", ""), {"result": params["result"]}, []
 
 
+def _apply_close(case, params, actor, now):
+    return params.get("note", ""), {}, []
+
+
+def _apply_urge(case, params, actor, now):
+    case.urge_count += 1
+    return params["note"], {"urge_count": case.urge_count, "automatic": actor is None}, []
+
+
+def _apply_supervise(case, params, actor, now):
+    hours = params["reply_hours"]
+    case.supervision_due_at = calendar.add_working_time(now, hours, "work_hours")
+    case.supervision_overdue = False
+    data = {"reply_hours": hours, "reply_by": utc_iso(case.supervision_due_at), "automatic": actor is None}
+    return params["note"], data, []
+
+
+def _apply_reply_supervision(case, params, actor, now):
+    if case.supervision_due_at is None:
+        raise Conflict(_("没有待回复的督办单。"), fields={"supervision": "none"})
+    on_time = now <= case.supervision_due_at
+    data = {"reply_by": utc_iso(case.supervision_due_at), "reply_on_time": on_time}
+    case.supervision_due_at, case.supervision_overdue = None, False
+    return params["note"], data, []
+
+
+def _apply_instruct(case, params, actor, now):
+    case.instruction, case.instruction_pending = params["note"], True
+    return params["note"], {}, []
+
+
+def _apply_acknowledge(case, params, actor, now):
+    if not case.instruction_pending:
+        raise Conflict(_("没有待签收的领导批示。"), fields={"instruction": "none"})
+    case.instruction_pending = False
+    return params.get("note", ""), {"instruction": case.instruction[:500]}, []
+
+
+def _apply_add_note(case, params, actor, now):
+    return params["note"], {}, []
+
+
 def _apply_cancel(case, params, actor, now):
     return params["reason"], {"reason": params["reason"]}, []
 
@@ -667,6 +724,13 @@ _APPLY = {
     "handle": _apply_handle,
     "send_check": _apply_send_check,
     "check": _apply_check,
+    "close": _apply_close,
+    "urge": _apply_urge,
+    "supervise": _apply_supervise,
+    "reply_supervision": _apply_reply_supervision,
+    "instruct": _apply_instruct,
+    "acknowledge": _apply_acknowledge,
+    "add_note": _apply_add_note,
     "cancel": _apply_cancel,
 }
 
@@ -689,6 +753,10 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
         data = dict(data or {})
+        # The stage clock goes forward with the event: the evaluation reads a case's last event,
+        # and a photo arriving late must not make an overdue case look on time.
+        data.setdefault("next_due_at", utc_iso(case.due_at))
+        data.setdefault("department", _department_code(case.department_id))
         if checked_photos:
             data["photos"] = [p.pk for p in photos.save_photos(case, checked_photos, "report")]
         case.version += 1
@@ -697,6 +765,58 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
             case,
             kind=CaseEvent.Kind.UPDATED,
             action="evidence",
+            from_state=case.state,
+            actor=actor,
+            role=role or sorted(roles_of(actor))[0],
+            now=now,
+            note=note[:2000],
+            data=data,
+        )
+
+
+# --------------------------------------------------------------------------- 回访 (callbacks)
+
+CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "not_satisfied", "unreachable")
+
+
+def record_callback(
+    case, *, result: str, actor=None, role=None, note="", channel="call", followup=None, now=None
+) -> CaseEvent:
+    """The resident's answer to a 回访 (a call-taker's call or the SMS reply) as one event on the
+    closed case: evaluation reads satisfaction (satisfied ÷ reached) from the log."""
+    if result not in CALLBACK_RESULTS:
+        raise InvalidData(fields={"result": "invalid"})
+    data = {
+        "result": result,
+        "channel": channel,
+        "reached": result != "unreachable",
+        "satisfied": result in ("satisfied", "basically_satisfied"),
+    }
+    if followup:
+        data["followup"] = followup  # the new case opened for a resident not satisfied
+    return _log_only(case, "callback", actor=actor, role=role, note=note, data=data, now=now, once=True)
+
+
+def _log_only(case, action, *, actor, role, note, data, now, once=False) -> CaseEvent:
+    now = now or timezone.now()
+    if actor is None and role not in MACHINE_ROLES:
+        raise Forbidden()
+    if actor is not None and not roles_of(actor):
+        raise Forbidden()
+    number = case.number if isinstance(case, Case) else case
+    with transaction.atomic():
+        case = _locked_case(number=number)
+        if case is None:
+            raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        if once and CaseEvent.objects.filter(case=case, action=action).exists():
+            raise Conflict(_("该案卷已回访。"), fields={"result": "already_recorded"})
+        data = {**data, "next_due_at": utc_iso(case.due_at), "department": _department_code(case.department_id)}
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        return _write_event(
+            case,
+            kind=CaseEvent.Kind.UPDATED,
+            action=action,
             from_state=case.state,
             actor=actor,
             role=role or sorted(roles_of(actor))[0],
@@ -740,3 +860,121 @@ def cases_with_light_change(now: datetime):
         "id", flat=True
     )
     return sorted(set(turning_yellow) | set(turning_red))
+
+
+# --------------------------------------------------------------------------- 催办 / 督办 by the system
+
+
+def cases_to_auto_urge(now: datetime) -> list[int]:
+    """Handling clocks past due that the system has not urged yet (partial index)."""
+    return list(
+        Case.objects.filter(state=State.DISPATCHED, auto_urged_at__isnull=True, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("id", flat=True)
+    )
+
+
+def cases_to_escalate(now: datetime) -> list[int]:
+    return list(
+        Case.objects.filter(state=State.DISPATCHED, auto_supervised_at__isnull=True, escalate_at__lte=now)
+        .order_by("escalate_at")
+        .values_list("id", flat=True)
+    )
+
+
+def supervisions_overdue(now: datetime) -> list[int]:
+    return list(
+        Case.objects.filter(supervision_overdue=False, supervision_due_at__lte=now).values_list("id", flat=True)
+    )
+
+
+def auto_urge(case_id: int, now: datetime | None = None, settings: WorkflowSettings | None = None):
+    """A case turned red: the system urges the department once and sets when it escalates.
+    The step is claimed with a conditional UPDATE in the transaction that writes the event: a
+    second worker's UPDATE waits for the first to commit, then matches no row."""
+    now = now or timezone.now()
+    settings = settings or WorkflowSettings.current()
+    case = Case.objects.filter(pk=case_id).only("due_at").first()
+    if case is None or case.due_at is None:
+        return None
+    escalate_at = None
+    if settings.escalate_after_hours:
+        escalate_at = calendar.add_working_time(case.due_at, settings.escalate_after_hours, "work_hours")
+    with transaction.atomic():
+        claimed = Case.objects.filter(
+            pk=case_id, state=State.DISPATCHED, auto_urged_at__isnull=True, due_at__lte=now
+        ).update(auto_urged_at=now, escalate_at=escalate_at)
+        if not claimed:
+            return None
+        if not settings.auto_urge_on_red:
+            return None  # claimed quietly: escalation still follows its own setting
+        note = _("案卷已超过处置时限，请尽快处置。")
+        return act(case_id_number(case_id), "urge", None, role=SYSTEM, params={"note": note}, now=now)
+
+
+def auto_supervise(case_id: int, now: datetime | None = None, settings: WorkflowSettings | None = None):
+    """Still red past the threshold: the system issues a 督办 order once and tells the leaders."""
+    now = now or timezone.now()
+    settings = settings or WorkflowSettings.current()
+    with transaction.atomic():
+        claimed = Case.objects.filter(
+            pk=case_id, state=State.DISPATCHED, auto_supervised_at__isnull=True, escalate_at__lte=now
+        ).update(auto_supervised_at=now)
+        if not claimed:
+            return None
+        note = _("红灯超过 %(h)s 个工作时仍未处置，系统自动督办。") % {"h": settings.escalate_after_hours}
+        params = {"note": note, "reply_hours": settings.supervision_reply_hours}
+        return act(case_id_number(case_id), "supervise", None, role=SYSTEM, params=params, now=now)
+
+
+def mark_supervision_overdue(case_id: int, now: datetime | None = None) -> CaseEvent | None:
+    """An order unanswered by its reply-by time turns red on its own clock: one event, once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Case.objects.filter(pk=case_id, supervision_overdue=False, supervision_due_at__lte=now).update(
+            supervision_overdue=True
+        )
+        if not claimed:
+            return None
+        case = _locked_case(pk=case_id)
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        return _write_event(
+            case,
+            kind=CaseEvent.Kind.WARNING,
+            action="supervision_overdue",
+            from_state=case.state,
+            actor=None,
+            role=SYSTEM,
+            now=now,
+            data={
+                "reply_by": utc_iso(case.supervision_due_at),
+                "next_due_at": utc_iso(case.due_at),
+                "department": _department_code(case.department_id),
+            },
+        )
+
+
+def case_id_number(case_id: int) -> str:
+    return Case.objects.filter(pk=case_id).values_list("number", flat=True).get()
+
+
+def escalation_pass(now: datetime | None = None) -> int:
+    """One pass of the automatic levers; returns how many steps were written."""
+    now = now or timezone.now()
+    settings = WorkflowSettings.current()
+    written = 0
+    for case_id in cases_to_auto_urge(now):
+        written += _safely(auto_urge, case_id, now, settings)
+    for case_id in cases_to_escalate(now):
+        written += _safely(auto_supervise, case_id, now, settings)
+    for case_id in supervisions_overdue(now):
+        written += _safely(mark_supervision_overdue, case_id, now)
+    return written
+
+
+def _safely(step, case_id, now, *args) -> int:
+    try:
+        return step(case_id, now, *args) is not None
+    except (WrongState, Conflict, NotFound):
+        return 0  # the case moved on between the scan and the step

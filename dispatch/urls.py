@@ -5,6 +5,7 @@ from . import case_pages, views
 app_name = "dispatch"
 urlpatterns = [
     path("console/intake/", views.intake, name="intake"),
+    path("console/intake/earlier", views.earlier_cases, name="intake-earlier"),
     path("console/places", views.places, name="places"),
     path("console/cases/<str:number>/duplicates", views.duplicates, name="duplicates"),
     path("console/cases/<str:number>/decision", views.decision, name="decision"),

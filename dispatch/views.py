@@ -2,28 +2,32 @@
 form. Pages are templates with small JavaScript; every action goes through the API's action
 endpoint (dispatch.services.act), so a console never changes a case by itself."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from city import gazetteer, grid
 from city.basemap import map_config
-from city.models import Category, Department, Role, Street
+from city.models import Category, Department, Role, Street, TimeLimit
 from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
 from citymgmt.field_labels import problem_label
 
-from . import board, display, services
+from . import board, display, search, services
 from .access import visible_cases
 from .board import console_titles
 from .forms import IntakeForm
 from .labels import client_table, js_labels
-from .models import PossibleDuplicate, Source
+from .models import Case, PossibleDuplicate, Source, State
+from .models.cases import OPEN_STATES
 
 CONSOLE_TEMPLATES = {
     "supervision": "dispatch/console.html",
@@ -191,6 +195,53 @@ def places(request):
     return JsonResponse({"places": results}, json_dumps_params={"ensure_ascii": False})
 
 
+EARLIER_DAYS = 90
+
+
+@login_required
+@require_GET
+def earlier_cases(request):
+    """The caller's earlier cases (last 90 days, with state) as the call-taker types the number:
+    a repeat call about the same problem becomes a note on the existing case."""
+    if not has_role(request.user, Role.CALL_TAKER):
+        raise PermissionDenied
+    forms_ = search.phone_forms(request.GET.get("phone", "")[:32])
+    if not forms_ or len(search.normalise_phone(request.GET.get("phone", ""))) < 7:
+        return JsonResponse({"cases": []})
+    since = timezone.now() - timedelta(days=EARLIER_DAYS)
+    cases = (
+        Case.objects.filter(reporter_phone__in=forms_, reported_at__gte=since)
+        .select_related("category")
+        .order_by("-reported_at")[:20]
+    )
+    rows = [
+        {
+            "number": c.number,
+            "state": str(State(c.state).label),
+            "open": c.state in OPEN_STATES,
+            "category": c.category.display_name,
+            "address": c.address,
+            "description": c.description[:80],
+            "reported_at": timezone.localtime(c.reported_at).strftime("%m-%d %H:%M"),
+        }
+        for c in cases
+    ]
+    return JsonResponse({"cases": rows}, json_dumps_params={"ensure_ascii": False})
+
+
+def read_back(case) -> str:
+    """What the call-taker says to the caller after filing: number, category, place, and the
+    expected handling time (the category's handling limit)."""
+    limit = TimeLimit.objects.filter(category_id=case.category_id, stage="handle", urgency=case.urgency).first()
+    expected = f"{limit.amount} {limit.get_unit_display()}" if limit else "—"
+    return _("案卷号 %(n)s，%(c)s，地点：%(p)s，预计处理时限：%(t)s。") % {
+        "n": " ".join(case.number),
+        "c": case.category.display_name,
+        "p": case.address or (case.cell.code if case.cell_id else "—"),
+        "t": expected,
+    }
+
+
 @login_required
 def intake(request):
     """热线受理: a call-taker on the phone files the resident's report and reads back the number."""
@@ -235,6 +286,13 @@ def intake(request):
             "form": form,
             "created": created,
             "duplicates": found,
+            "read_back": read_back(created) if created else "",
+            "earlier_words": {
+                "title": _("该号码近 90 天的案件（同一问题请记为补充情况，不要重复立案）："),
+                "add_note": _("记为补充情况"),
+                "repeat_call": _("市民再次来电反映。"),
+                "noted": _("已记录"),
+            },
             "title": _("热线受理"),
             "categories": categories,
             "map_config": map_config(),

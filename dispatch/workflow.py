@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from city.models import Role
 
 from .models.cases import OPEN_STATES, State
+from .models.settings import WorkflowSettings
 from .photos import MAX_PHOTOS
 
 # Actors that are not people: the system itself (automatic steps), the hotline gateway, Open311.
@@ -35,6 +36,8 @@ STAGE_OF_STATE = {
     State.REGISTERED: "dispatch",
     State.DISPATCHED: "handle",
     State.CHECKING: "check",
+    State.HANDLED: "send_check",  # waits to be sent to check: never without a clock
+    State.CHECKED: "close",  # 待结案: the shift leader's short clock
 }
 
 ASSIGNED_INSPECTOR = "assigned_inspector"  # only the inspector the case was sent to
@@ -59,6 +62,11 @@ FIELD_KINDS = frozenset(
 )
 PHOTOS_REQUIRED, PHOTOS_OPTIONAL, PHOTOS_NONE = "required", "optional", "none"
 MAX_POSTPONE_HOURS = 720
+MAX_SUPERVISION_HOURS = 240
+# States in which a department holds the case (its staff may acknowledge a leader's instruction).
+HELD_BY_DEPARTMENT = frozenset(
+    {State.DISPATCHED, State.SUSPENDED, State.HANDLED, State.CHECKING, State.CHECKED, State.CLOSED}
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class Field:
 
 NOTE = Field("note", "text", _("意见"), max=2000)
 REASON = Field("reason", "text", _("理由"), required=True, max=500)
+REQUIRED_NOTE = replace(NOTE, required=True)
 APPROVE = Field("approve", "bool", _("审批"), required=True, choices=((True, _("同意")), (False, _("不同意"))))
 INSPECTOR = Field("inspector", "user", _("监督员"), required=True, role=Role.INSPECTOR)
 
@@ -126,7 +135,9 @@ def _after_register(case, params):
 
 
 def _after_check(case, params):
-    return State.CLOSED if params.get("result") == "passed" else State.DISPATCHED
+    if params.get("result") != "passed":
+        return State.DISPATCHED
+    return State.CLOSED if WorkflowSettings.current().close_on_passed_check else State.CHECKED
 
 
 def _same_state(case, params):
@@ -238,7 +249,17 @@ TRANSITIONS: dict[str, Transition] = {
             State.DISPATCHED,
             actor_rule=CASE_DEPARTMENT,
             fields=(
-                Field("hours", "number", _("延期小时"), required=True, min=1, max=MAX_POSTPONE_HOURS, default=24),
+                # In the stage's own unit (minutes, working hours or working days: the case's
+                # `stage_unit`); the name stays "hours" for the handset API's clients.
+                Field(
+                    "hours",
+                    "number",
+                    _("延期时长（按本阶段时限单位）"),
+                    required=True,
+                    min=1,
+                    max=MAX_POSTPONE_HOURS,
+                    default=4,
+                ),
                 REASON,
             ),
             label=_("申请延期"),
@@ -282,7 +303,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({R.DEPARTMENT_STAFF}),
             State.HANDLED,
             actor_rule=CASE_DEPARTMENT,
-            fields=(replace(NOTE, required=True),),
+            fields=(REQUIRED_NOTE,),
             photos=PHOTOS_REQUIRED,
             label=_("处置反馈"),
         ),
@@ -312,6 +333,76 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             photos=PHOTOS_OPTIONAL,
             label=_("核查"),
+        ),
+        Transition(
+            "close",
+            frozenset({State.CHECKED}),
+            frozenset({R.SUPERVISOR}),
+            State.CLOSED,
+            fields=(NOTE,),
+            label=_("结案"),
+        ),
+        Transition(
+            "urge",
+            frozenset({State.DISPATCHED, State.SUSPENDED}),
+            frozenset({R.SUPERVISOR, R.DISPATCHER, SYSTEM}),
+            _same_state,
+            fields=(REQUIRED_NOTE,),
+            label=_("催办"),
+        ),
+        Transition(
+            "supervise",
+            frozenset({State.DISPATCHED}),
+            frozenset({R.SUPERVISOR, SYSTEM}),
+            State.DISPATCHED,
+            fields=(
+                Field(
+                    "reply_hours",
+                    "number",
+                    _("回复时限 (工作时)"),
+                    required=True,
+                    min=1,
+                    max=MAX_SUPERVISION_HOURS,
+                    default=4,
+                ),
+                REQUIRED_NOTE,
+            ),
+            label=_("督办"),
+        ),
+        Transition(
+            "reply_supervision",
+            frozenset({State.DISPATCHED}),
+            frozenset({R.DEPARTMENT_STAFF}),
+            State.DISPATCHED,
+            actor_rule=CASE_DEPARTMENT,
+            fields=(REQUIRED_NOTE,),
+            photos=PHOTOS_OPTIONAL,
+            label=_("督办回复"),
+        ),
+        Transition(
+            "instruct",
+            frozenset(State.values),
+            frozenset({R.LEADER}),
+            _same_state,
+            fields=(Field("note", "text", _("批示内容"), required=True, max=2000),),
+            label=_("领导批示"),
+        ),
+        Transition(
+            "acknowledge",
+            frozenset(HELD_BY_DEPARTMENT),
+            frozenset({R.DEPARTMENT_STAFF}),
+            _same_state,
+            actor_rule=CASE_DEPARTMENT,
+            fields=(NOTE,),
+            label=_("签收批示"),
+        ),
+        Transition(
+            "add_note",
+            frozenset(OPEN_STATES),
+            frozenset({R.CALL_TAKER, R.SUPERVISOR, R.DISPATCHER}),
+            _same_state,
+            fields=(REQUIRED_NOTE,),
+            label=_("补充情况"),  # a repeat call about the same problem: a note, not a new case
         ),
         Transition(
             "cancel",

@@ -16,6 +16,8 @@ _TASKS = [
     ("dispatch", Role.DISPATCHER, lambda user: Q(state=State.REGISTERED)),
     ("decide", Role.SUPERVISOR, lambda user: Q(state=State.DISPATCHED) & ~Q(pending_request="")),
     ("decide", Role.DISPATCHER, lambda user: Q(state=State.DISPATCHED, pending_request="postpone")),
+    ("close", Role.SUPERVISOR, lambda user: Q(state=State.CHECKED)),
+    ("acknowledge", Role.DEPARTMENT_STAFF, lambda user: Q(instruction_pending=True, department=department_of(user))),
 ]
 
 
@@ -49,7 +51,13 @@ def _task_name(case, user) -> str:
         return "register"
     if case.state == State.REGISTERED:
         return "dispatch"
+    if case.state == State.CHECKED and Role.SUPERVISOR in roles_of(user):
+        return "close"
     dept = department_of(user)
     if dept is not None and case.department_id == dept.pk:
+        if case.instruction_pending:
+            return "acknowledge"  # 领导批示 first
+        if case.supervision_due_at is not None:
+            return "reply_supervision"
         return "handle"
     return "decide"

@@ -32,6 +32,8 @@ from dispatch.services import utc_iso
 
 from .models import EvaluationSettings
 
+# 结案: the shift leader's close on a passed check, or the check itself where the city closes on it.
+CLOSING_ACTIONS = ("check", "close")
 AREA_LEVELS = {"district": 6, "street": 9, "community": 12, "cell": 15}
 
 
@@ -51,6 +53,12 @@ def rate(part: int, whole: int) -> float | None:
 def volume_score(count: int, bands) -> int:
     """Bands are [upper limit, score], the last one with no limit."""
     return next(score for limit, score in bands if limit is None or count <= limit)
+
+
+def rising_volume_score(count: int, bands) -> int:
+    """Bands are [at least this many, score], ascending: the busiest scores highest."""
+    found = [score for least, score in bands if count >= least]
+    return found[-1] if found else 0
 
 
 def grade(score: float | None, bands) -> str:
@@ -96,7 +104,12 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
             handled_on_time=Count("id", filter=Q(action="handle", data__on_time=True)),
             returned=Count("id", filter=Q(action="return")),
             rework=Count("id", filter=Q(action="check", data__result="failed")),
-            closed=Count("id", filter=Q(action="check", to_state=State.CLOSED)),
+            closed=Count("id", filter=Q(action__in=CLOSING_ACTIONS, to_state=State.CLOSED)),
+            urged=Count("case_id", distinct=True, filter=Q(action="urge")),
+            supervised=Count("id", filter=Q(action="supervise")),
+            supervision_answered_on_time=Count("id", filter=Q(action="reply_supervision", data__reply_on_time=True)),
+            callbacks_reached=Count("id", filter=Q(action="callback", data__reached=True)),
+            callbacks_satisfied=Count("id", filter=Q(action="callback", data__satisfied=True)),
             avg_handling_hours=avg_hours(action="handle"),
         )
     )
@@ -105,7 +118,7 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
     for r in overdue:
         rows.setdefault(r["dept"], {"dept": r["dept"]})["overdue_unhandled"] = r["n"]
     closed_by_end = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), action="check", to_state=State.CLOSED, created_at__lt=period.end
+        case_id=OuterRef("case_id"), action__in=CLOSING_ACTIONS, to_state=State.CLOSED, created_at__lt=period.end
     )
     handled_late = CaseEvent.objects.filter(
         case_id=OuterRef("case_id"), action="handle", data__on_time=False, created_at__lt=period.end
@@ -131,7 +144,8 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
         hours = r.get("avg_handling_hours")
         r = {k: r.get(k, 0) for k in (
             "dispatched", "handled", "handled_on_time", "returned", "rework", "closed", "overdue_unhandled",
-            "cohort", "cohort_closed", "cohort_closed_on_time",
+            "cohort", "cohort_closed", "cohort_closed_on_time", "urged", "supervised",
+            "supervision_answered_on_time", "callbacks_reached", "callbacks_satisfied",
         )}  # fmt: skip
         r["avg_handling_hours"] = round(hours, 2) if hours is not None else None
         r["overdue_handled"] = r["handled"] - r["handled_on_time"]
@@ -142,20 +156,25 @@ def department_table(period: Period, settings: dict | None = None) -> list[dict]
         r["closure_rate"] = rate(r["cohort_closed"], r["cohort"])
         r["on_time_closure_rate"] = rate(r["cohort_closed_on_time"], r["cohort"])
         r["volume_score"] = volume_score(r["dispatched"], settings["volume_bands"])
+        # The levers' items: cases urged (of those to handle), orders answered on time, satisfaction.
+        r["urged_rate"] = rate(min(r["urged"], r["to_handle"]), r["to_handle"])
+        r["supervision_on_time_rate"] = rate(r["supervision_answered_on_time"], r["supervised"])
+        r["satisfaction_rate"] = rate(r["callbacks_satisfied"], r["callbacks_reached"])
         parts = [r["closure_rate"], r["on_time_handling_rate"]]
         if None in parts:
             r["score"] = None
         else:
-            r["score"] = round(
-                (
-                    r["volume_score"] * w["volume"]
-                    + r["closure_rate"] * w["closure"]
-                    + r["on_time_handling_rate"] * w["on_time_handling"]
-                    + (100 - (r["rework_rate"] or 0)) * w["no_rework"]
-                )
-                / sum(w.values()),
-                2,
-            )
+            items = [
+                (r["volume_score"], w.get("volume", 0)),
+                (r["closure_rate"], w.get("closure", 0)),
+                (r["on_time_handling_rate"], w.get("on_time_handling", 0)),
+                (100 - (r["rework_rate"] or 0), w.get("no_rework", 0)),
+                # An item with nothing to measure (no order, nobody reached) drops out with its weight.
+                (_inverse(r["urged_rate"]), w.get("not_urged", 0)),
+                (r["supervision_on_time_rate"], w.get("supervision_on_time", 0)),
+                (r["satisfaction_rate"], w.get("satisfaction", 0)),
+            ]
+            r["score"] = weighted([(v, weight) for v, weight in items if weight])
         r["grade"] = grade(r["score"], settings["grade_bands"])
         table.append({"code": code, "name": names.get(code, code), **r})
     return sorted(table, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
@@ -170,7 +189,7 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     # self-resolved report): a third of the log's rows fewer to join to cells.
     events = (
         period.events()
-        .filter(action__in=["report", "register", "check"], case__cell__isnull=False)
+        .filter(action__in=["report", "register", *CLOSING_ACTIONS], case__cell__isnull=False)
         .annotate(area=Substr("case__cell__code", 1, n))
     )
     flows = events.values("area").annotate(
@@ -184,7 +203,10 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     )
     rows = {r["area"]: dict(r) for r in flows}
     closed_by_end = CaseEvent.objects.filter(
-        case_id=OuterRef("case_id"), action__in=["check", "register"], to_state=State.CLOSED, created_at__lt=period.end
+        case_id=OuterRef("case_id"),
+        action__in=[*CLOSING_ACTIONS, "register"],
+        to_state=State.CLOSED,
+        created_at__lt=period.end,
     )
     cohort = (
         events.filter(action="register")
@@ -206,9 +228,11 @@ def area_table(period: Period, level: str = "street") -> list[dict]:
     return table
 
 
-def inspector_table(period: Period) -> list[dict]:
+def inspector_table(period: Period, settings: dict | None = None) -> list[dict]:
     """Per inspector: reports and how many became cases, missed reports (public reports of problems
-    in their cells), on-time verify and check, and the composite score (40/20/20/20)."""
+    in their cells), on-time verify and check, and the composite score (weights: settings, by
+    default 40/20/20/20)."""
+    settings = settings or settings_in_force()
     registered_by_end = CaseEvent.objects.filter(
         case_id=OuterRef("case_id"), action="register", created_at__lt=period.end
     )
@@ -247,11 +271,12 @@ def inspector_table(period: Period) -> list[dict]:
         r["valid_report_rate"] = rate(r["valid_reports"], r["reports"])
         r["on_time_verify_rate"] = rate(r["verified_on_time"], r["verified"])
         r["on_time_check_rate"] = rate(r["checked_on_time"], r["checked"])
+        w = settings["inspector_weights"]
         r["score"] = weighted(
-            [(r["valid_report_rate"], 40), (_inverse(r["missed_report_rate"]), 20),
-             (r["on_time_verify_rate"], 20), (r["on_time_check_rate"], 20)]
+            [(r["valid_report_rate"], w["valid_reports"]), (_inverse(r["missed_report_rate"]), w["no_missed_reports"]),
+             (r["on_time_verify_rate"], w["on_time_verify"]), (r["on_time_check_rate"], w["on_time_check"])]
         )  # fmt: skip
-        r["grade"] = grade(r["score"], settings_in_force()["grade_bands"])
+        r["grade"] = grade(r["score"], settings["grade_bands"])
         table.append(r)
     return table
 
@@ -268,7 +293,7 @@ def weighted(parts) -> float | None:
     return round(sum(v * w for v, w in known) / sum(w for _v, w in known), 2)
 
 
-def staff_table(period: Period) -> list[dict]:
+def staff_table(period: Period, settings: dict | None = None) -> list[dict]:
     """Per call-taker, supervisor and dispatcher: what they did, how much of it on time and right,
     and the composite score of their role."""
     # A registration is accurate unless the case was then cancelled or merged as a duplicate.
@@ -292,7 +317,7 @@ def staff_table(period: Period) -> list[dict]:
         .order_by("actor_role", "username")
     )
     closure = _city_on_time_closure(period)
-    settings = settings_in_force()
+    settings = settings or settings_in_force()
     table = []
     for r in rows:
         r["on_time_registration_rate"] = rate(r["registered_on_time"], r["registered"])
@@ -301,14 +326,24 @@ def staff_table(period: Period) -> list[dict]:
         r["accurate_dispatch_rate"] = rate(r["dispatched"] - r["wrong_dispatch"], r["dispatched"])
         if r["actor_role"] == "supervisor":
             # Shift leader: on-time registration 25, accurate registration 40, on-time closure 35.
+            w = settings["shift_leader_weights"]
             r["score"] = weighted(
-                [(r["on_time_registration_rate"], 25), (r["accurate_registration_rate"], 40),
-                 (closure["on_time_closure_rate"], 35)]
+                [(r["on_time_registration_rate"], w["on_time_registration"]),
+                 (r["accurate_registration_rate"], w["accurate_registration"]),
+                 (closure["on_time_closure_rate"], w["on_time_closure"])]
             )  # fmt: skip
         elif r["actor_role"] == "dispatcher":
-            # Dispatcher: volume 20, on-time dispatch 40, accurate dispatch 40.
-            volume = volume_score(r["dispatched"], settings["volume_bands"]) if r["dispatched"] else None
-            r["score"] = weighted([(volume, 20), (r["on_time_dispatch_rate"], 40), (r["accurate_dispatch_rate"], 40)])
+            # Dispatcher: volume 20, on-time dispatch 40, accurate dispatch 40; the volume bands
+            # rise with the work done (the department bands would score the busiest lowest).
+            w = settings["dispatcher_weights"]
+            volume = (
+                rising_volume_score(r["dispatched"], settings["dispatcher_volume_bands"]) if r["dispatched"] else None
+            )
+            r["volume_score"] = volume
+            r["score"] = weighted(
+                [(volume, w["volume"]), (r["on_time_dispatch_rate"], w["on_time_dispatch"]),
+                 (r["accurate_dispatch_rate"], w["accurate_dispatch"])]
+            )  # fmt: skip
         else:
             r["score"] = weighted([(r["on_time_registration_rate"], 50), (r["accurate_registration_rate"], 50)])
         r["grade"] = grade(r["score"], settings["grade_bands"])
@@ -323,7 +358,7 @@ def _city_on_time_closure(period: Period) -> dict:
     )
     figures = (
         period.events()
-        .filter(action="check", to_state=State.CLOSED)
+        .filter(action__in=CLOSING_ACTIONS, to_state=State.CLOSED)
         .annotate(late=Exists(handled_late))
         .aggregate(closed=Count("id"), on_time=Count("id", filter=Q(late=False)))
     )

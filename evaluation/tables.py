@@ -9,15 +9,19 @@ COLUMNS = {
         ("name", _("部门")), ("dispatched", _("派遣")), ("to_handle", _("应处置")), ("handled", _("处置")),
         ("handled_on_time", _("按期处置")), ("overdue_handled", _("超期处置")), ("overdue_unhandled", _("超期未处置")),
         ("returned", _("回退")), ("rework", _("返工")), ("closed", _("结案")), ("handling_rate", _("处置率 %")),
-        ("on_time_handling_rate", _("按期处置率 %")), ("rework_rate", _("返工率 %")), ("closure_rate", _("结案率 %")),
-        ("on_time_closure_rate", _("按期结案率 %")), ("avg_handling_hours", _("平均处置时长 (小时)")),
-        ("volume_score", _("案件量得分")), ("score", _("综合得分")),
+        ("on_time_handling_rate", _("按期处置率 %")), ("rework_rate", _("返工率 %")),
+        # The "to close" cohort differs by table, so each names its own: here the period's dispatches.
+        ("cohort", _("应结案（本期派遣）")), ("closure_rate", _("结案率 %（本期派遣）")),
+        ("on_time_closure_rate", _("按期结案率 %（本期派遣）")), ("avg_handling_hours", _("平均处置时长 (小时)")),
+        ("urged", _("被催办案卷")), ("supervision_on_time_rate", _("督办按时回复率 %")),
+        ("satisfaction_rate", _("满意率 %")), ("volume_score", _("案件量得分")), ("score", _("综合得分")),
         ("grade", _("等级")),
     ],
     "areas": [
         ("code", _("区域编码")), ("reported", _("上报")), ("public_reports", _("公众上报")),
         ("self_resolved", _("自处理")), ("registered", _("立案")), ("closed", _("结案")), ("rework", _("返工")),
-        ("closure_rate", _("结案率 %")), ("avg_register_hours", _("平均立案时长 (小时)")),
+        ("cohort", _("应结案（本期立案）")), ("closure_rate", _("结案率 %（本期立案）")),
+        ("avg_register_hours", _("平均立案时长 (小时)")),
     ],
     "inspectors": [
         ("username", _("监督员")), ("reports", _("上报")), ("valid_reports", _("有效上报")),

@@ -7,7 +7,7 @@ from city.privacy import mask_phone, phone_for
 from citymgmt.readonly_admin import ReadOnlyAdmin
 
 from . import satisfaction
-from .models import InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
+from .models import CallbackSettings, InboundMessage, OptOut, OutboundMessage, Satisfaction, VoiceCall
 
 
 class MaskedPhoneAdmin(ReadOnlyAdmin):
@@ -73,3 +73,13 @@ class SatisfactionAdmin(MaskedPhoneAdmin):
         for rating in queryset.filter(satisfied=False):
             case = satisfaction.reopen(rating)
             messages.success(request, _("已开新案卷 %(n)s") % {"n": case.number})
+
+
+@admin.register(CallbackSettings)
+class CallbackSettingsAdmin(admin.ModelAdmin):
+    """回访抽样 (one row)."""
+
+    list_display = ["__str__", "rates", "window_days", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not CallbackSettings.objects.exists()

@@ -125,3 +125,30 @@ class Satisfaction(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {'+' if self.satisfied else '-'}"
+
+
+def default_callback_rates() -> dict:
+    """Share (%) of closed public cases called back, per source."""
+    return {"sms": 100, "voice": 100, "call_taker": 100, "open311": 0}
+
+
+class CallbackSettings(models.Model):
+    """回访抽样: one row, the sampling rates in force (an unsaved default row when empty)."""
+
+    rates = models.JSONField(_("回访抽样比例 {来源: %}"), default=default_callback_rates)
+    window_days = models.PositiveSmallIntegerField(_("结案后多少天内回访"), default=30)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("回访设置")
+        verbose_name_plural = _("回访设置")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "CallbackSettings":
+        return cls.objects.order_by("id").first() or cls()
+
+    def rate(self, source: str) -> int:
+        return int({**default_callback_rates(), **(self.rates or {})}.get(source, 0))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from city.privacy import mask_phone
 from citymgmt import leases
 from dispatch.duplicates import reporters_to_tell
-from dispatch.models import State
+from dispatch.models import State, WorkflowSettings
 from dispatch.models.cases import PUBLIC_SOURCES
 from dispatch.signals import case_event_written
 
@@ -123,3 +123,22 @@ def record_status(sid: str, status: str) -> bool:
         mapped = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}.get(status, "sent")
         OutboundMessage.objects.filter(pk=message.pk).update(status=mapped)
     return True
+
+
+@receiver(case_event_written)
+def queue_for_leaders(sender, event, case, **kwargs):
+    """An automatic escalation (督办 by the system) is texted to the number the city configured,
+    in the same transaction as the order."""
+    if event.action != "supervise" or event.actor_role != "system":
+        return
+    number = WorkflowSettings.current().leader_sms_number.strip()
+    if not number:
+        return
+    with translation.override("zh-hans"):
+        text = _("案卷 %(n)s（%(c)s）红灯超时未处置，已自动督办，请关注。") % {
+            "n": case.number,
+            "c": case.category.name,
+        }
+    OutboundMessage.objects.create(
+        to=number, body=text, case=case, purpose="escalated", next_attempt_at=event.created_at
+    )

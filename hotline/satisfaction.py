@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from citymgmt.errors import Conflict
 from dispatch import services
 from dispatch.models import Case, Source
 from dispatch.workflow import HOTLINE
@@ -32,7 +33,20 @@ def answer(phone: str, satisfied: bool):
         return None
     try:
         with transaction.atomic():
-            return Satisfaction.objects.create(case_id=asked.case_id, phone=phone, satisfied=satisfied)
+            rating = Satisfaction.objects.create(case_id=asked.case_id, phone=phone, satisfied=satisfied)
+            # The same record the call-takers' callbacks write: one event in the case's log (a
+            # call-taker who reached the resident first keeps theirs).
+            try:
+                with transaction.atomic():
+                    services.record_callback(
+                        asked.case.number,
+                        result="satisfied" if satisfied else "not_satisfied",
+                        role=HOTLINE,
+                        channel="sms",
+                    )
+            except Conflict:
+                pass
+            return rating
     except IntegrityError:  # two answers at once: the first one counts
         return Satisfaction.objects.get(case_id=asked.case_id)
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import callback_pages, views
 
 app_name = "hotline"
 urlpatterns = [
+    path("callbacks/", callback_pages.worklist, name="callbacks"),
     path("twilio/sms", views.sms_webhook, name="sms"),
     path("twilio/status", views.status_webhook, name="status"),
     path("twilio/voice", views.voice_webhook, name="voice"),

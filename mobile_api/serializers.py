@@ -311,7 +311,9 @@ class CasePageSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.Serializer):
-    task = serializers.CharField(help_text="verify, check, handle, register, dispatch, decide")
+    task = serializers.CharField(
+        help_text="verify, check, handle, register, dispatch, decide, close, acknowledge, reply_supervision"
+    )
     due_at = Rfc3339DateTimeField(allow_null=True)
     light = serializers.CharField()
     case = CaseSerializer()

@@ -136,7 +136,8 @@ PATHS["suspended"] = PATHS["dispatched"] + [
 ]
 # The grid's inspector (inspector1) is sent to check automatically after handling.
 PATHS["checking"] = PATHS["dispatched"] + [("handle", "staff_huanwei", {"note": "已清理", "_photo": True})]
-PATHS["closed"] = PATHS["checking"] + [("check", "inspector1", {"result": "passed"})]
+PATHS["checked"] = PATHS["checking"] + [("check", "inspector1", {"result": "passed"})]  # 待结案
+PATHS["closed"] = PATHS["checked"] + [("close", "supervisor", {})]
 PATHS["rejected"] = [("reject", "calltaker", {"reason": "不属实"})]
 PATHS["cancelled"] = [("cancel", "supervisor", {"reason": "作废"})]
 PATHS["duplicate"] = "special"

@@ -67,6 +67,8 @@ class TimeLimit(models.Model):
         HANDLE = "handle", _("处置")
         VERIFY = "verify", _("核实")
         CHECK = "check", _("核查")
+        SEND_CHECK = "send_check", _("派核查")
+        CLOSE = "close", _("结案")
 
     class Urgency(models.TextChoices):
         NORMAL = "normal", _("一般")

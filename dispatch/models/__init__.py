@@ -4,6 +4,7 @@ from .cases import PUBLIC_SOURCES, Case, CaseNumberSequence, Light, Source, Stat
 from .duplicates import PossibleDuplicate
 from .events import CaseEvent, CaseEventAudience
 from .photos import CasePhoto
+from .settings import WorkflowSettings
 
 __all__ = [
     "PUBLIC_SOURCES",
@@ -17,4 +18,5 @@ __all__ = [
     "Source",
     "State",
     "Urgency",
+    "WorkflowSettings",
 ]

@@ -13,6 +13,7 @@ class State(models.TextChoices):
     SUSPENDED = "suspended", _("挂账")
     HANDLED = "handled", _("已处置")
     CHECKING = "checking", _("核查中")
+    CHECKED = "checked", _("待结案")
     CLOSED = "closed", _("已结案")
     REJECTED = "rejected", _("不予立案")
     CANCELLED = "cancelled", _("已作废")
@@ -120,6 +121,17 @@ class Case(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("主案卷")
     )
     self_resolved = models.BooleanField(_("自处理"), default=False)
+    # 催办 / 督办: how often the case was urged in its handling stage; the system's automatic steps
+    # are claimed by setting their column with a conditional UPDATE, so each is written once.
+    urge_count = models.PositiveIntegerField(_("催办次数"), default=0)
+    auto_urged_at = models.DateTimeField(_("自动催办时间"), null=True, blank=True)
+    escalate_at = models.DateTimeField(_("自动督办时间"), null=True, blank=True)
+    auto_supervised_at = models.DateTimeField(_("自动督办执行时间"), null=True, blank=True)
+    supervision_due_at = models.DateTimeField(_("督办回复期限"), null=True, blank=True)
+    supervision_overdue = models.BooleanField(_("督办逾期未回复"), default=False)
+    # 领导批示: the latest instruction, shown until the holding department acknowledges it.
+    instruction = models.TextField(_("领导批示"), blank=True)
+    instruction_pending = models.BooleanField(_("批示待签收"), default=False)
     # Idempotency: a key belongs to whoever sent it: (client_key_scope, client_key) is unique, the
     # scope being the reporting user ("user:<id>") or, for reports with no user, the channel
     # ("channel:sms"). The hash tells a true retry from a reused key.
@@ -156,6 +168,20 @@ class Case(models.Model):
             # The deadline worker's two scans: green cases past yellow_at, non-red cases past due_at.
             models.Index(fields=["yellow_at"], condition=models.Q(light="green"), name="case_green_yellow_at"),
             models.Index(fields=["due_at"], condition=models.Q(light__in=["green", "yellow"]), name="case_open_due_at"),
+            # The escalation scans: red handling clocks not yet urged / escalated, orders unanswered.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="dispatched", auto_urged_at__isnull=True),
+                name="case_to_auto_urge",
+            ),
+            models.Index(
+                fields=["escalate_at"], condition=models.Q(auto_supervised_at__isnull=True), name="case_to_escalate"
+            ),
+            models.Index(
+                fields=["supervision_due_at"],
+                condition=models.Q(supervision_overdue=False),
+                name="case_supervision_due",
+            ),
         ]
 
     def __str__(self):

@@ -94,7 +94,13 @@ def test_labels_arrive_in_the_pages_language(city):
     assert en["transitions"]["check"]["fields"][0]["choices"] == [["passed", "Passed"], ["failed", "Failed"]]
     assert en["words"]["photos_required"] == "This action needs at least one photo."
     titles = [s["title"] for s in en["console_sections"]["department"]]
-    assert titles == ["To handle", "Handled, awaiting check / suspended"]
+    assert titles == [
+        "Leaders' instructions to acknowledge",
+        "Supervision orders to answer",
+        "To handle",
+        "Handled, awaiting check / suspended",
+    ]
+    assert en["flags"]["urged"] == "Urged"
 
 
 def test_the_lists_of_each_console_cover_exactly_its_states(city):

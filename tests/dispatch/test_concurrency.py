@@ -72,6 +72,26 @@ def test_two_concurrent_reports_with_one_key_create_one_case(city):
     assert CaseEvent.objects.filter(action="report").count() == 1
 
 
+def test_two_workers_escalating_at_once_write_each_step_once(city, make_case):
+    """Two worker passes at the same moment, on real connections: one 催办, then one 督办."""
+    from datetime import datetime
+
+    from dispatch.management.commands.run_worker import scan_once
+    from tests.conftest import SHANGHAI, T0
+
+    cases = [make_case("dispatched", now=T0) for _ in range(3)]  # due Tue 15:30
+    red = datetime(2026, 11, 24, 15, 31, tzinfo=SHANGHAI)
+    results = run_together(lambda: scan_once(red), lambda: scan_once(red), lambda: scan_once(red))
+    assert all(r[0] == "ok" for r in results), results
+    escalated = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)  # red 4 working hours later
+    results = run_together(lambda: scan_once(escalated), lambda: scan_once(escalated))
+    assert all(r[0] == "ok" for r in results), results
+    for case in cases:
+        assert CaseEvent.objects.filter(case=case, action="urge", actor_role="system").count() == 1
+        assert CaseEvent.objects.filter(case=case, action="supervise", actor_role="system").count() == 1
+        assert CaseEvent.objects.filter(case=case, action="warn").count() == 1
+
+
 @pytest.mark.postgres
 def test_parallel_password_guesses_get_no_more_than_the_limit(city, monkeypatch):
     """Issue 13 point 1: 30 wrong guesses at once against the API: at most the limit reach the

@@ -75,7 +75,7 @@ def test_each_light_change_is_one_event(city, make_case):
     assert scan_once(at(2026, 11, 24, 14, 41)) == 0
     assert scan_once(at(2026, 11, 24, 14, 42)) == 1
     assert scan_once(at(2026, 11, 24, 14, 50)) == 0
-    assert scan_once(at(2026, 11, 24, 15, 30)) == 1
+    assert scan_once(at(2026, 11, 24, 15, 30)) == 2  # the red light, and the system's one 催办
     assert scan_once(at(2026, 11, 24, 17, 0)) == 0
     assert warnings() == [{"from_light": "green", "light": "yellow"}, {"from_light": "yellow", "light": "red"}]
     case.refresh_from_db()
@@ -84,5 +84,6 @@ def test_each_light_change_is_one_event(city, make_case):
 
 def test_a_case_overdue_at_once_goes_straight_to_red(city, make_case):
     case = dispatched_at(make_case, T0)
-    assert scan_once(T0 + timedelta(days=2)) == 1
+    # The red light, then the system's 催办 and, red for more than 4 working hours, its 督办.
+    assert scan_once(T0 + timedelta(days=2)) == 3
     assert [e.data["light"] for e in CaseEvent.objects.filter(case=case, kind="case.warning")] == ["red"]

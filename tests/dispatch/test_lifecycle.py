@@ -37,7 +37,17 @@ def test_component_numbers_use_c_and_inspector_reports_need_no_verification(city
 def test_full_loop_with_timeline_in_order(city, make_case):
     case = make_case("closed")
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
-    assert actions == ["report", "send_verify", "verify", "register", "dispatch", "handle", "send_check", "check"]
+    assert actions == [
+        "report",
+        "send_verify",
+        "verify",
+        "register",
+        "dispatch",
+        "handle",
+        "send_check",
+        "check",
+        "close",
+    ]
     ids = list(CaseEvent.objects.filter(case=case).values_list("id", flat=True))
     assert ids == sorted(ids)
     assert case.closed_at is not None and case.light == ""

@@ -39,6 +39,13 @@ VALID_PARAMS = {
     "handle": {"note": "已处置"},
     "send_check": {"inspector": "inspector1"},
     "check": {"result": "passed"},
+    "close": {"note": "结案"},
+    "urge": {"note": "请尽快处置"},
+    "supervise": {"reply_hours": 4, "note": "督办"},
+    "reply_supervision": {"note": "已安排人员"},
+    "instruct": {"note": "请高度重视"},
+    "acknowledge": {"note": "收到"},
+    "add_note": {"note": "市民再次来电"},
     "cancel": {"reason": "作废"},
 }
 
@@ -60,6 +67,10 @@ def prepare(city, make_case, state, action):
         )
     if state == State.DISPATCHED and action == "decide_suspend":
         services.act(case.number, "request_suspend", city.user("staff_huanwei"), params=VALID_PARAMS["request_suspend"])
+    if state == State.DISPATCHED and action == "reply_supervision":
+        services.act(case.number, "supervise", city.user("supervisor"), params=VALID_PARAMS["supervise"])
+    if action == "acknowledge":
+        services.act(case.number, "instruct", city.user("leader"), params=VALID_PARAMS["instruct"])
     case.refresh_from_db()
     return case, params
 
@@ -93,7 +104,8 @@ def test_every_role_on_every_state(city, make_case, state, action):
 
 def test_every_state_is_reachable_and_every_action_is_in_the_table():
     targets = {t.to for t in TRANSITIONS.values() if isinstance(t.to, str)}
-    # The computed targets: register (registered / closed), check (closed / dispatched), decide_suspend.
-    targets |= {State.REGISTERED, State.CLOSED, State.DISPATCHED, State.SUSPENDED}
+    # The computed targets: register (registered / closed), check (checked / closed / dispatched),
+    # decide_suspend.
+    targets |= {State.REGISTERED, State.CLOSED, State.CHECKED, State.DISPATCHED, State.SUSPENDED}
     assert targets == set(State.values)
     assert set(ACTIONS) == set(VALID_PARAMS)

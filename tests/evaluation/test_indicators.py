@@ -33,6 +33,7 @@ def story(city, make_case):
     act("D", "dispatch", "dispatcher", T0 + H, department="huanwei")
     act("A", "handle", "staff_huanwei", T0 + H, photo=True, note="已清理")  # on time; send_check automatic
     act("A", "check", "inspector1", T0 + 2 * H, result="passed")
+    act("A", "close", "supervisor", T0 + 2 * H)  # 结案 by the shift leader
     act("B", "handle", "staff_huanwei", T0 + 7 * H, photo=True, note="晚了")  # 16:00 > 15:30: late
     act("B", "check", "inspector1", T0 + 8 * H, result="failed")  # 17:00: rework, new clock
     return cases
@@ -144,5 +145,74 @@ def test_staff_scores(story):
     s = staff[("supervisor", "supervisor")]
     assert (s["accurate_registration_rate"], s["score"], s["grade"]) == (100.0, 100.0, "A")
     d = staff[("dispatcher", "dispatcher")]
-    # volume 5 → 100; on time 5/5; accurate 4/5: (100×20 + 100×40 + 80×40) / 100 = 92 → A
-    assert (d["on_time_dispatch_rate"], d["score"], d["grade"]) == (100.0, 92.0, "A")
+    # volume 5 → 40 (the dispatcher's bands rise with volume: fewer than 20 → 40); on time 5/5;
+    # accurate 4/5: (40×20 + 100×40 + 80×40) / 100 = 80 → B
+    assert (d["on_time_dispatch_rate"], d["score"], d["grade"]) == (100.0, 80.0, "B")
+
+
+def test_a_late_evidence_event_leaves_the_overdue_count_unchanged(story, city):
+    """C (never handled, due 15:30) gets an MMS photo at 17:00 and D a transcript at 17:30: both
+    are still overdue unhandled at the end of the day (2, as without them)."""
+    services.record_evidence(story["C"], role="hotline", note="彩信照片", now=T0 + 8 * H)
+    services.record_evidence(story["D"], role="hotline", note="语音转写", now=T0 + 8.5 * H)
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    assert (h["overdue_unhandled"], h["to_handle"]) == (2, 4)
+
+
+def test_urges_supervision_replies_and_satisfaction_enter_the_department_score(story, city):
+    """Hand-worked: urged cases C (twice) and D → 2 of 4 to handle = 50 %; orders on C (answered
+    15:00, due 16:30) and D (answered 17:00, late) → 1 of 2 on time = 50 %; callbacks A satisfied,
+    B not satisfied, C unreachable → 1 of 2 reached = 50 %. With weights 10/30/30/30 + 10/10/10:
+    (100×10 + 25×30 + 25×30 + 50×30 + 50×10 + 50×10 + 50×10) / 130 = 5500 / 130 = 42.31."""
+    from evaluation.models import EvaluationSettings, default_weights
+
+    u = city.user
+    for name, at in (("C", T0 + 3 * H), ("C", T0 + 4 * H), ("D", T0 + 4 * H)):
+        services.act(story[name].number, "urge", u("dispatcher"), params={"note": "快"}, now=at)
+    for name in "CD":
+        services.act(
+            story[name].number, "supervise", u("supervisor"), params={"reply_hours": 2, "note": "督办"}, now=T0 + 5 * H
+        )  # 14:00, in the lunch break: reply by 16:30
+    services.act(story["C"].number, "reply_supervision", u("staff_huanwei"), params={"note": "在办"}, now=T0 + 6 * H)
+    services.act(story["D"].number, "reply_supervision", u("staff_huanwei"), params={"note": "在办"}, now=T0 + 8 * H)
+    for name, result in (("A", "satisfied"), ("B", "not_satisfied"), ("C", "unreachable")):
+        services.record_callback(story[name], result=result, actor=u("calltaker"), now=T0 + 9 * H)
+
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    assert (h["urged"], h["urged_rate"]) == (2, 50.0)
+    assert (h["supervised"], h["supervision_answered_on_time"], h["supervision_on_time_rate"]) == (2, 1, 50.0)
+    assert (h["callbacks_reached"], h["callbacks_satisfied"], h["satisfaction_rate"]) == (2, 1, 50.0)
+    assert h["score"] == 40.0  # the new items weigh 0 by default: the standard's score is unchanged
+    weights = default_weights() | {"not_urged": 10, "supervision_on_time": 10, "satisfaction": 10}
+    EvaluationSettings.objects.create(department_weights=weights)
+    h = {r["code"]: r for r in department_table(DAY)}["huanwei"]
+    assert h["score"] == 42.31
+
+
+def test_the_dispatchers_volume_score_rises_with_volume(story):
+    """The dispatcher made 5 dispatches, 1 wrong (D), all on time. Default rising bands: 5 < 20 →
+    40: (40×20 + 100×40 + 80×40) / 100 = 80.0. Bands [[0, 40], [3, 60], [5, 80]]: 5 → 80 → 88.0."""
+    from evaluation.indicators import rising_volume_score
+    from evaluation.models import EvaluationSettings
+
+    bands = [[0, 40], [3, 60], [5, 80]]
+    assert [rising_volume_score(n, bands) for n in (1, 3, 4, 5, 500)] == [40, 60, 60, 80, 80]
+    (row,) = [r for r in staff_table(DAY) if r["actor_role"] == "dispatcher"]
+    assert (row["dispatched"], row["volume_score"], row["score"]) == (5, 40, 80.0)
+    EvaluationSettings.objects.create(dispatcher_volume_bands=bands)
+    (row,) = [r for r in staff_table(DAY) if r["actor_role"] == "dispatcher"]
+    assert (row["volume_score"], row["score"]) == (80, 88.0)
+
+
+def test_role_weights_are_settings_kept_with_a_published_report(story):
+    from evaluation.indicators import settings_in_force
+    from evaluation.models import EvaluationSettings
+
+    EvaluationSettings.objects.create(
+        inspector_weights={"valid_reports": 100, "no_missed_reports": 0, "on_time_verify": 0, "on_time_check": 0},
+        shift_leader_weights={"on_time_registration": 100, "accurate_registration": 0, "on_time_closure": 0},
+    )
+    used = settings_in_force()
+    assert used["inspector_weights"]["valid_reports"] == 100 and used["dispatcher_weights"]["volume"] == 20
+    (sup,) = [r for r in staff_table(DAY) if r["actor_role"] == "supervisor"]
+    assert sup["score"] == sup["on_time_registration_rate"]

@@ -105,6 +105,7 @@ def close_with_a_merged_report(city):
     services.act(master.number, "handle", city.user("staff_huanwei"), params={"note": "ok"}, photo_files=[jpeg()])
     services.act(master.number, "send_check", city.user("calltaker"), params={"inspector": "inspector1"})
     services.act(master.number, "check", city.user("inspector1"), params={"result": "passed"})
+    services.act(master.number, "close", city.user("supervisor"), params={})
     master.refresh_from_db()
     dup.refresh_from_db()
     return master, dup

@@ -354,6 +354,8 @@ def test_the_full_loop_through_the_api_alone(api, city):
     tasks = inspector.get("/api/v1/tasks").json()["tasks"]
     assert [(t["task"], t["case"]["number"]) for t in tasks] == [("check", number)]
     r = act(inspector, number, "check", {"result": "passed", "note": "已复核"})
+    assert r.status_code == 200 and r.json()["state"] == "checked"  # 待结案: the shift leader closes
+    r = act(supervisor, number, "close", {"note": "结案"})
     assert r.status_code == 200
     body = r.json()
     assert body["state"] == "closed" and body["closed_at"]
@@ -364,6 +366,7 @@ def test_the_full_loop_through_the_api_alone(api, city):
         "handle",
         "send_check",
         "check",
+        "close",
     ]
     ids = [e["id"] for e in body["timeline"]]
     assert ids == sorted(ids)
@@ -451,7 +454,7 @@ def test_multipart_approve_left_out_is_missing_not_false(api, city, make_case):
 def test_actions_list_follows_role_and_rule(api, city, make_case):
     case = make_case("verifying")
     assert api("inspector1").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["verify"]
-    assert api("supervisor").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["classify", "cancel"]
+    assert api("supervisor").get(f"/api/v1/cases/{case.number}").json()["actions"] == ["classify", "add_note", "cancel"]
     # Not their grid, not sent to them, not reported by them: invisible.
     assert api("inspector2").get(f"/api/v1/cases/{case.number}").status_code == 404
 

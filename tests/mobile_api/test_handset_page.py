@@ -274,7 +274,8 @@ def test_inspector_checks_a_case_from_the_page(live_url, browser, city, make_cas
     form.locator("button").click()
     form.locator(".ok").wait_for()
     case.refresh_from_db()
-    assert case.state == "closed" and case.photos.filter(stage="check").count() == 1
+    # A passed check waits for the shift leader's 结案 (待结案).
+    assert case.state == "checked" and case.photos.filter(stage="check").count() == 1
     context.close()
 
 

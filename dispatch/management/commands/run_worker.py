@@ -1,8 +1,9 @@
 """The Procfile's worker: a plain loop, as healthchecks' `sendalerts`.
 
-Each pass turns the warning lights of cases whose stage crossed 80 % of its limit or its due time.
-Several workers may run: each light change takes the case's row lock and re-reads it, so a change
-is logged once.
+Each pass turns the warning lights of cases whose stage crossed the yellow share of its limit or
+its due time, then takes the automatic levers (催办 on red, 督办 when red lasts, overdue orders).
+Several workers may run: each light change takes the case's row lock and re-reads it, and each
+automatic step is claimed with a conditional UPDATE, so a change is logged once.
 """
 
 import logging
@@ -12,15 +13,17 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from dispatch.services import cases_with_light_change, record_light_change
+from dispatch.services import cases_with_light_change, escalation_pass, record_light_change
 
 logger = logging.getLogger(__name__)
 
 
 def scan_once(now=None) -> int:
-    """One pass; returns how many lights changed."""
+    """One pass: lights, then the automatic urges, escalations and overdue supervision orders;
+    returns how many events were written."""
     now = now or timezone.now()
-    return sum(record_light_change(case_id, now) is not None for case_id in cases_with_light_change(now))
+    changed = sum(record_light_change(case_id, now) is not None for case_id in cases_with_light_change(now))
+    return changed + escalation_pass(now)
 
 
 class Command(BaseCommand):

@@ -36,7 +36,8 @@
     belongs: (c) => listed.includes(c.state) && (config.department_id === null || c.department_id === config.department_id),
     sort: SORTS[config.console],
     sections: W.console_sections[config.console].map((s) => [s.id, s.title, (c) =>
-      s.states.includes(c.state) && (!s.light || c.light === s.light) && (!s.pending_request || !!c.pending_request)]),
+      s.states.includes(c.state) && (!s.light || c.light === s.light) && (!s.pending_request || !!c.pending_request) &&
+      (!s.flag || (c.flags || []).includes(s.flag))]),
   };
   // Where a case waits for dispatch (also where a department's return lands), and the field that names the department.
   const DISPATCH = W.transitions.dispatch;
@@ -106,6 +107,7 @@
     const waitsForDispatch = DISPATCH.sources.includes(c.state);
     if (c.return_count && waitsForDispatch) flags.append(el("span", { class: "tag returned", title: T.returned + " " + departmentName(c.department) }, T.returned));
     if (c.pending_request) flags.append(el("span", { class: "tag" }, T["pending_" + c.pending_request]));
+    for (const f of c.flags || []) flags.append(el("span", { class: "tag flag-" + f }, W.flags[f] || f));
     if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) flags.append(quickDispatch(c));
     tr.append(flags);
     return tr;
@@ -204,9 +206,11 @@
       const c = message.case;
       const newUrgent = message.kind === "case.reported" && c.urgency === "urgent";
       const turnedRed = message.kind === "case.warning" && c.light === "red";
+      // 催办 / 督办 / 批示 on a case this console lists: heard and highlighted at once.
+      const lever = ["urge", "supervise", "instruct", "supervision_overdue"].includes(message.action) && rule.belongs(c);
       const arrived = !before && rule.belongs(c);
-      if (newUrgent || turnedRed) Attention.beep();
-      if (newUrgent || turnedRed || arrived) requestAnimationFrame(() => flash(c.number));
+      if (newUrgent || turnedRed || lever) Attention.beep();
+      if (newUrgent || turnedRed || lever || arrived) requestAnimationFrame(() => flash(c.number));
       if (openNumber === c.number) openCase(c.number);
     },
   });
