@@ -26,9 +26,12 @@ def test_a_department_sees_an_urge_live(live_url, browser, city, make_case):
 
 
 def test_the_callback_page_records_not_satisfied_and_opens_the_linked_case(live_url, browser, city, make_case):
+    from django.utils import timezone
+
     from dispatch.models import CaseEvent
 
-    closed = make_case("closed")
+    # The server runs on the real clock: the case closes now, inside the worklist's window.
+    closed = make_case("closed", now=timezone.now())
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     from tests.live import session_cookie_for
 

@@ -2,15 +2,26 @@
 case (the call-taker's or the SMS reply: the same case event), and "not satisfied" opening a
 linked new case through the workflow's report."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
 
 from dispatch.models import Case, CaseEvent
 from evaluation.indicators import department_table
 from hotline import callbacks, satisfaction
 from hotline.models import CallbackSettings, OutboundMessage
+from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _the_afternoon_after_t0():
+    """Cases close at T0 (make_case); the worklist's window counts back from now: fix now."""
+    with time_machine.travel(T0 + timedelta(hours=5), tick=False):
+        yield
 
 
 def client_for(city, username):
