@@ -49,9 +49,27 @@ class WorkflowSettings(models.Model):
     def __str__(self):
         return str(self._meta.verbose_name)
 
+    def save(self, *args, **kwargs):
+        from citymgmt import softcache
+
+        super().save(*args, **kwargs)
+        softcache.delete(self.CACHE_KEY)  # also on rollback-free paths: the admin, tests, shells
+
+    def delete(self, *args, **kwargs):
+        from citymgmt import softcache
+
+        result = super().delete(*args, **kwargs)
+        softcache.delete(self.CACHE_KEY)
+        return result
+
+    CACHE_KEY = "dispatch:workflow-settings"
+
     @classmethod
     def current(cls) -> "WorkflowSettings":
-        return cls.objects.order_by("id").first() or cls()
+        """The settings in force: read on every action, so kept in the cache until they change."""
+        from citymgmt import softcache
+
+        return softcache.get_or_build(cls.CACHE_KEY, lambda: cls.objects.order_by("id").first() or cls(), 300)
 
     def fallback_limit(self, stage: str) -> tuple[int, str]:
         found = (self.fallback_limits or {}).get(stage) or default_fallback_limits().get(stage) or [30, "minutes"]

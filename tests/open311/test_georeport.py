@@ -260,6 +260,8 @@ def test_a_filed_request_follows_the_workflow_to_closed(client, api_key, city):
         assert read(number)["status"] == "open"
     with time_machine.travel(T0.replace(hour=11, minute=30), tick=False):
         services.act(number, "check", city.user("inspector1"), params={"result": "passed"})
+        assert read(number)["status"] == "open"  # 待结案: the shift leader closes it
+        services.act(number, "close", city.user("supervisor"))
         record = read(number)
     assert record["status"] == "closed" and record["status_notes"] == "已结案"
     assert record["agency_responsible"] == "环卫" and record["expected_datetime"] is None

@@ -97,6 +97,7 @@ def test_every_public_step_is_delivered_signed_once_in_order_after_two_failures(
         services.act(n, "dispatch", city.user("dispatcher"), params={"department": "huanwei"})
         services.act(n, "handle", city.user("staff_huanwei"), params={"note": "已清理"}, photo_files=[jpeg()])
         services.act(n, "check", city.user("inspector1"), params={"result": "passed"})
+        services.act(n, "close", city.user("supervisor"))
         queued = list(WebhookDelivery.objects.order_by("event_id").values_list("payload__step", flat=True))
         assert queued == ["registered", "dispatched", "handled", "closed"]  # the report itself was answered
 
