@@ -16,6 +16,15 @@ MAX_POSITIONS = 100
 CRS_CHOICES = [("wgs84", "WGS-84"), ("gcj02", "GCJ-02")]
 
 
+class Number(serializers.FloatField):
+    """A JSON number: `true`/`false` are refused (Python would read them as 1 and 0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OptionalBoolean(serializers.BooleanField):
     """A boolean that is absent when a multipart form leaves it out (DRF would read False)."""
 
@@ -86,8 +95,8 @@ class AreaSerializer(serializers.Serializer):
 
 
 class LocateQuerySerializer(serializers.Serializer):
-    lng = serializers.FloatField(min_value=-180, max_value=180)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = Number(min_value=-180, max_value=180)
+    lat = Number(min_value=-90, max_value=90)
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
 
 
@@ -114,8 +123,8 @@ class LocationSerializer(serializers.Serializer):
 class ReportSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=8, help_text="C0101, E0102, or the code alone")
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    lng = serializers.FloatField(min_value=-180, max_value=180)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = Number(min_value=-180, max_value=180)
+    lat = Number(min_value=-90, max_value=90)
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
@@ -150,7 +159,7 @@ def _action_field(name: str, declared: list) -> serializers.Field:
             "min_value": None if None in mins else min(mins),
             "max_value": None if None in maxs else max(maxs),
         }
-        field_class = serializers.IntegerField if kind == "number" else serializers.FloatField
+        field_class = serializers.IntegerField if kind == "number" else Number
         return field_class(**limits, **common)
     if kind == "bool":
         return OptionalBoolean(**common)
@@ -197,9 +206,9 @@ class CaseListQuerySerializer(serializers.Serializer):
 
 
 class PositionSerializer(serializers.Serializer):
-    lng = serializers.FloatField(min_value=-180, max_value=180)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    accuracy = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
+    lng = Number(min_value=-180, max_value=180)
+    lat = Number(min_value=-90, max_value=90)
+    accuracy = Number(min_value=0, max_value=100_000, required=False, allow_null=True)
     recorded_at = BoundedDateTimeField()
 
 

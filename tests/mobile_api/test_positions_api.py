@@ -156,3 +156,13 @@ def test_board_gets_at_most_one_position_event_per_interval(api, city):
             await layer.group_discard("board", channel)
 
     async_to_sync(run)()
+
+
+def test_a_boolean_is_not_a_coordinate(api):
+    """Found by schemathesis: JSON false was read as latitude 0.0."""
+    r = api("inspector1").post(
+        "/api/v1/positions",
+        {"positions": [{"lat": False, "lng": 0.0, "recorded_at": "2026-11-24T09:00:00+08:00"}]},
+        format="json",
+    )
+    assert r.status_code == 400 and "positions" in r.json()["error"]["fields"]
