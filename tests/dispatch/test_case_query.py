@@ -197,3 +197,18 @@ def test_the_case_page_lists_the_sms_sent_to_the_resident(city, make_case):
     assert "短信记录" in supervisor and "已受理" in supervisor and "+8613912345678" in supervisor
     dispatcher = client_for(city, "dispatcher").get(f"/cases/{case.number}/").content.decode()
     assert "已受理" in dispatcher and "13912345678" not in dispatcher
+
+
+def test_printing_a_pdf_leaves_truncated_photos_refused(city, make_case):
+    """WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from citymgmt.errors import UnsupportedMedia
+    from dispatch import photos
+
+    case = make_case("reported")
+    assert client_for(city, "leader").get(f"/cases/{case.number}/print.pdf").status_code == 200
+    whole = jpeg(size=(640, 480)).read()
+    broken = SimpleUploadedFile("broken.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+    with pytest.raises(UnsupportedMedia):
+        photos.check_photos([broken])
