@@ -220,12 +220,7 @@ def _print_context(request, found, pdf: bool) -> dict:
 
 
 def _pdf(request, found, filename) -> HttpResponse:
-    from PIL import ImageFile
     from weasyprint import HTML
-
-    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES = True, after which a
-    # truncated photo would pass our checks (dispatch.photos). Our photos are whole: put it back.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     html = render_to_string("dispatch/case_print.html", _print_context(request, found, pdf=True), request=request)
     # Photos are read from our own storage (file:// paths in the template), never over the network.

@@ -66,15 +66,19 @@ def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _limit_text(case: Case, stage: str) -> str:
-    limit = TimeLimit.objects.filter(category_id=case.category_id, stage=stage, urgency=case.urgency).first()
-    if limit is None:
-        return ""
-    return f"{limit.amount} {limit.get_unit_display()}"
+def _limits(case: Case) -> dict:
+    """The case's time limits by stage, read once for the whole file."""
+    found = TimeLimit.objects.filter(category_id=case.category_id, urgency=case.urgency)
+    return {limit.stage: limit for limit in found}
 
 
-def timeline(case: Case, user) -> list[dict]:
+def _limit_text(limit) -> str:
+    return f"{limit.amount} {limit.get_unit_display()}" if limit else ""
+
+
+def timeline(case: Case, user, limits: dict | None = None) -> list[dict]:
     labels = js_labels()["actions"]
+    limits = _limits(case) if limits is None else limits
     departments = dict(Department.objects.values_list("code", "name"))
     users = {}
     events = list(case.events.select_related("actor").order_by("id"))
@@ -97,11 +101,10 @@ def timeline(case: Case, user) -> list[dict]:
         stage = _STAGE_ENDED_BY.get(event.action)
         used = ""
         if stage and data.get("stage_elapsed_s") is not None:
-            unit = TimeLimit.objects.filter(category_id=case.category_id, stage=stage, urgency=case.urgency)
-            unit = unit.values_list("unit", flat=True).first() or "minutes"
+            limit = limits.get(stage)
             used = _("用时 %(used)s / 时限 %(limit)s") % {
-                "used": display.duration_text(data["stage_elapsed_s"], unit),
-                "limit": _limit_text(case, stage),
+                "used": display.duration_text(data["stage_elapsed_s"], limit.unit if limit else "minutes"),
+                "limit": _limit_text(limit),
             }
         rows.append(
             {
@@ -123,9 +126,9 @@ def timeline(case: Case, user) -> list[dict]:
 
 
 def photos_by_stage(case: Case) -> list[dict]:
-    groups = []
+    groups, photos = [], list(case.photos.all())  # one query, grouped here
     for stage, label in CasePhoto.Stage.choices:
-        found = [p for p in case.photos.all() if p.stage == stage]
+        found = [p for p in photos if p.stage == stage]
         if found:
             groups.append({"stage": stage, "label": str(label), "photos": found})
     return groups
@@ -138,6 +141,7 @@ def case_file(case: Case, user) -> dict:
     possible = PossibleDuplicate.objects.filter(case=case).select_related("candidate")
     sections = [s for s in (fn(case, user) for fn in _SECTIONS) if s]
     stage = STAGE_OF_STATE.get(case.state)
+    limits = _limits(case)
     return {
         "case": case,
         "number": case.number,
@@ -162,7 +166,7 @@ def case_file(case: Case, user) -> dict:
         "light_value": case.light,
         "time_left": left,
         "stage": str(TimeLimit.Stage(stage).label) if stage else "",
-        "stage_limit": _limit_text(case, stage) if stage else "",
+        "stage_limit": _limit_text(limits.get(stage)) if stage else "",
         "due_at": display.local(case.due_at),
         "reported_at": display.local(case.reported_at),
         "closed_at": display.local(case.closed_at),
@@ -170,7 +174,7 @@ def case_file(case: Case, user) -> dict:
         "merged": list(case.duplicates.values_list("number", flat=True)),
         "possible_duplicates": [(d.candidate.number, round(d.distance_m)) for d in possible],
         "photos": photos_by_stage(case),
-        "timeline": timeline(case, user),
+        "timeline": timeline(case, user, limits),
         "sections": sections,
         "actions": [(a, str(TRANSITIONS[a].label)) for a in available_actions(case, user)],
         "pending": _pending(case),

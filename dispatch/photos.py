@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from citymgmt.errors import InvalidData, TooLarge, UnsupportedMedia
 
@@ -71,6 +71,9 @@ def _decode(content: bytes, name: str, i: int) -> tuple[str, bytes]:
             content_type = ALLOWED_FORMATS[img.format]
             # JPEG decodes at 1/2..1/8 scale directly (several times faster), still reading every byte.
             img.draft("RGB", THUMBNAIL_SIZE)
+            # Pillow's LOAD_TRUNCATED_IMAGES is process-wide and libraries turn it on (WeasyPrint's
+            # import does): a photo must be whole whatever else this process has loaded.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             img.load()  # a truncated or corrupt file fails here (Image.verify() accepts a truncated JPEG)
             thumb = img.convert("RGB")
         thumb.thumbnail(THUMBNAIL_SIZE)

@@ -7,8 +7,6 @@ import asyncio
 import io
 import json
 import shutil
-import subprocess
-import time
 from datetime import timedelta
 
 import aiohttp
@@ -26,41 +24,12 @@ from dispatch.models import Case, CaseEvent, CasePhoto
 from field.models import PositionSample
 from mobile_api.models import ApiToken
 from tests.conftest import LAT, LNG
-from tests.live import Daphne, free_port
+from tests.live import Daphne, RedisServer
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH"),
     pytest.mark.real_clock,  # a daphne process of its own: it does not see a shifted test clock
 ]
-
-
-class RedisServer:
-    """A throwaway redis-server on a free port, no persistence: stop() and start() again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            if (
-                subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip()
-                == b"PONG"
-            ):
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.conf import settings
 from tests.conftest import LAT, LNG
 from tests.deploy.boards import Board, cookie_header, report
 from tests.deploy.test_cluster import last_event_id, need_postgres_and_redis, token_for, wait_grid_known, wait_synced
-from tests.live import ROOT, database_url, free_port, session_cookie_for
+from tests.live import ROOT, RedisServer, database_url, free_port, session_cookie_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -45,33 +45,6 @@ def get(url, token=None, timeout=15):
 # --------------------------------------------------------------------------- Redis
 
 
-class OwnRedis:
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            if (
-                subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip()
-                == b"PONG"
-            ):
-                return self
-            time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
 def test_restarting_redis_keeps_writes_succeeding_and_boards_recover_every_event(city, monkeypatch):
     need_postgres_and_redis()
     if not shutil.which("redis-server"):
@@ -82,7 +55,7 @@ def test_restarting_redis_keeps_writes_succeeding_and_boards_recover_every_event
     from dispatch.models import Case, CaseEvent
     from tests.cluster import Cluster
 
-    redis = OwnRedis().start()
+    redis = RedisServer().start()
     cluster = Cluster(
         database_url(connection.settings_dict), redis.url, web=2, workers=0, env={"CACHE_KEY_PREFIX": "rr"}
     )
