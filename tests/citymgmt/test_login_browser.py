@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from playwright.sync_api import expect
 
 from tests.live import screenshot
 
@@ -21,7 +22,7 @@ def test_sign_in_in_chinese_and_switch_to_english(live_url, browser):
     page.fill("input[name=username]", "supervisor09")
     page.fill("input[name=password]", "wrong")
     page.click("button[type=submit]")
-    assert page.locator(".error").is_visible()
+    expect(page.locator(".error")).to_be_visible()
     page.fill("input[name=username]", "supervisor09")
     page.fill("input[name=password]", "pw-Login-12319")
     page.click("button[type=submit]")

@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.contrib.auth.hashers import make_password
 from PIL import Image
+from playwright.sync_api import expect
 
 from dispatch.models import Case, CasePhoto
 from mobile_api.models import ApiToken
@@ -235,7 +236,7 @@ def test_queue_keeps_a_report_on_server_errors_and_drops_a_refused_one_visibly(l
     page.evaluate("window.handset.flush()")
     assert queue_count(page) == "0"
     assert Case.objects.count() == 1 and Case.objects.get().category.full_code == "E0102"
-    assert page.is_visible("#rejected-alert")
+    expect(page.locator("#rejected-alert")).to_be_visible()
     page.click("#rejected-alert")
     assert "无此类别" in page.inner_text("#rejected")
     screenshot(page, "handset-rejected")
@@ -286,7 +287,9 @@ def test_department_staff_handle_a_case_with_photos(live_url, browser, city, mak
     context, page = open_phone(browser, live_url)
     sign_in(page, "staff_huanwei")
     # Department staff do not report: the page opens on their tasks.
-    assert page.is_hidden("[data-tab=report]") and page.is_visible("#tasks")
+    # (expect() waits: the tab switch happens after the sign-in answer, not with it)
+    expect(page.locator("#tasks")).to_be_visible()
+    expect(page.locator("[data-tab=report]")).to_be_hidden()
     sent = []
     page.on("request", lambda r: sent.append(r.url) if "/actions/" in r.url else None)
     page.click(f"#tasks li[data-number='{case.number}']")
