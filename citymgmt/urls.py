@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/evaluation/", include("evaluation.api_urls")),
     path("evaluation/", include("evaluation.urls")),
     path("hotline/", include("hotline.urls")),
+    path("field/", include("field.urls")),
     path("maps/", include("maps.urls")),
     path("open311/v2/", include("open311.urls")),
     path("report/", include("open311.report_urls")),  # the public report page

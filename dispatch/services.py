@@ -349,10 +349,15 @@ def act(
     photo_files=(),
     role: str | None = None,
     expected_version: int | None = None,
+    client_key: str | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Take a workflow action on a case. Raises Forbidden (403), WrongState / Conflict (409) or
-    InvalidData (400); on any error nothing is written and nothing is broadcast."""
+    InvalidData (400); on any error nothing is written and nothing is broadcast.
+
+    `client_key` (a handset's Idempotency-Key): the same person's same action with the same key
+    is a retry of one that was taken (its answer lost on a weak signal): it returns the case and
+    changes nothing, instead of a conflict with its own first attempt."""
     params = dict(params or {})
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -365,8 +370,10 @@ def act(
         case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        if client_key and _already_taken(case, action, actor, client_key):
+            return case
         if expected_version is not None and case.version != expected_version:
-            raise Conflict(current_version=case.version, state=case.state)
+            raise _conflict(case)
         if case.state not in transition.sources:
             raise WrongState(
                 _("案卷当前状态为“%(state)s”，不能执行“%(action)s”。")
@@ -392,6 +399,8 @@ def act(
         if checked_photos:
             saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
             data["photos"] = [p.pk for p in saved]
+        if client_key:
+            data["client_key"] = client_key
         _write_event(
             case,
             kind=CaseEvent.Kind.UPDATED,
@@ -408,6 +417,35 @@ def act(
             act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
     case.refresh_from_db()
     return case
+
+
+def _already_taken(case, action, actor, client_key) -> bool:
+    # Under the case's row lock: a retry racing its own first attempt waits, then finds it here.
+    return case.events.filter(action=action, actor=actor, data__client_key=client_key).exists()
+
+
+def _conflict(case) -> Conflict:
+    """A stale version, said in words: who last changed the case, when, how, and its state now."""
+    last = case.events.exclude(action="add_note").select_related("actor").order_by("-id").first()
+    state = State(case.state).label
+    if last is None:
+        return Conflict(current_version=case.version, state=case.state)
+    transition = TRANSITIONS.get(last.action)
+    who = (last.actor.get_full_name() or last.actor.username) if last.actor_id else _("系统")
+    message = _("案卷已被他人更新，本次操作未执行：%(who)s 于 %(at)s “%(action)s”，案卷现为“%(state)s”。") % {
+        "who": who,
+        "at": timezone.localtime(last.created_at).strftime("%m-%d %H:%M"),
+        "action": transition.label if transition else last.action,
+        "state": state,
+    }
+    return Conflict(
+        message,
+        current_version=case.version,
+        state=case.state,
+        changed_by=who,
+        changed_action=last.action,
+        changed_at=last.created_at.isoformat(),
+    )
 
 
 def _clock(case, now) -> dict:

@@ -7,7 +7,7 @@ latest positions are then read from the trail (`latest()`), and no board event g
 import json
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 TRAIL_FALLBACK = timedelta(hours=8)
 GEO_KEY = "citymgmt:inspectors:geo"
 META_KEY = "citymgmt:inspectors:meta"
+# A position older than this is stale: grey on the maps, not suggested as "nearest".
+STALE = timedelta(minutes=10)
 GEO_MAX_LAT = 85.05112878  # Redis GEO's (web-mercator) limit; ±90 is a valid latitude all the same
 
 
@@ -40,11 +42,18 @@ class Position:
     lat: float
     accuracy: float | None
     recorded_at: datetime
+    # 在岗: the handset sends positions only while on duty; going off duty keeps the last point
+    # (for the record) but takes the inspector off the live map and out of "who is near".
+    on_duty: bool = True
 
     def as_json(self) -> dict:
         d = asdict(self)
         d["recorded_at"] = self.recorded_at.isoformat()
         return d
+
+    def is_stale(self, now: datetime) -> bool:
+        """Older than STALE: drawn grey, never suggested (the inspector may be anywhere by now)."""
+        return now - self.recorded_at > STALE
 
 
 class MemoryStore:
@@ -62,12 +71,20 @@ class MemoryStore:
             self._latest[pos.user_id] = pos
             return True
 
+    def set_duty(self, user_id: int, on_duty: bool) -> Position | None:
+        with self._lock:
+            old = self._latest.get(user_id)
+            if old is not None and old.on_duty != on_duty:
+                self._latest[user_id] = replace(old, on_duty=on_duty)
+                return self._latest[user_id]
+            return None
+
     def latest(self) -> list[Position]:
         with self._lock:
             return sorted(self._latest.values(), key=lambda p: p.user_id)
 
     def near(self, lng: float, lat: float, radius_m: float) -> list[tuple[Position, float]]:
-        found = [(p, distance_m(lng, lat, p.lng, p.lat)) for p in self.latest()]
+        found = [(p, distance_m(lng, lat, p.lng, p.lat)) for p in self.latest() if p.on_duty]
         return sorted([(p, d) for p, d in found if d <= radius_m], key=lambda pd: pd[1])
 
     def clear(self):
@@ -87,15 +104,30 @@ class RedisStore:
         old = self.redis.hget(META_KEY, pos.user_id)
         if old is not None and parse_datetime(json.loads(old)["recorded_at"]) >= pos.recorded_at:
             return False
+        self._write(pos)
+        return True
+
+    def _write(self, pos: Position) -> None:
         pipe = self.redis.pipeline()
-        if abs(pos.lat) <= GEO_MAX_LAT:
+        if pos.on_duty and abs(pos.lat) <= GEO_MAX_LAT:
             pipe.geoadd(GEO_KEY, (pos.lng, pos.lat, pos.user_id))
         else:
-            # Redis GEO refuses it (pitfalls.md): the position is kept, only "who is near" misses it.
+            # Off duty, or Redis GEO refuses it (pitfalls.md): the position is kept, only "who is
+            # near" misses it.
             pipe.zrem(GEO_KEY, pos.user_id)
         pipe.hset(META_KEY, pos.user_id, json.dumps(pos.as_json()))
         pipe.execute()
-        return True
+
+    def set_duty(self, user_id: int, on_duty: bool) -> Position | None:
+        old = self.redis.hget(META_KEY, user_id)
+        if old is None:
+            return None
+        pos = _from_json(old)
+        if pos.on_duty == on_duty:
+            return None
+        pos = replace(pos, on_duty=on_duty)
+        self._write(pos)
+        return pos
 
     def latest(self) -> list[Position]:
         return sorted((_from_json(v) for v in self.redis.hvals(META_KEY)), key=lambda p: p.user_id)
@@ -151,6 +183,18 @@ def record(user, points: list[dict]) -> int:
     if _update_store(pos) and softcache.add(f"position-event:{user.pk}", 1, settings.POSITION_EVENT_INTERVAL_S):
         _announce(pos)
     return len(kept)
+
+
+def set_duty(user, on_duty: bool) -> None:
+    """The inspector went on or off duty (the handset's toggle; clock-in / clock-out can call this
+    too): the live map and "who is near" follow at once. The trail is untouched."""
+    try:
+        pos = store().set_duty(user.pk, on_duty)
+    except Exception:
+        logger.warning("position store unavailable: %s's duty not shared", user.username, exc_info=True)
+        return
+    if pos is not None:
+        _announce(pos)
 
 
 def _update_store(pos: Position) -> bool:

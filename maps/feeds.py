@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
@@ -168,4 +169,9 @@ def today(request):
 
 @map_feed
 def inspectors(request):
-    return _json(_dumps({"inspectors": [p.as_json() for p in positions.latest()]}))
+    """On-duty inspectors' latest positions; `stale` ones (older than 10 minutes) are drawn grey.
+    `now` is the server's clock, so a page can tell staleness later without trusting its own."""
+    now = timezone.now()
+    rows = [{**p.as_json(), "stale": p.is_stale(now)} for p in positions.latest() if p.on_duty]
+    stale_after_s = int(positions.STALE.total_seconds())
+    return _json(_dumps({"now": now.isoformat(), "stale_after_s": stale_after_s, "inspectors": rows}))

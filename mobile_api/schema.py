@@ -15,6 +15,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string per report (≤ 100 characters). A retry with the same key returns the first "
     "case (200); the same key with a different body is 409.",
 )
+ACTION_IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string per action (≤ 100 characters). A retry of an action that was taken (same "
+    "person, same action, same key) returns the case and changes nothing, even though the case's version moved.",
+)
 
 
 def _case_query_parameters() -> list[OpenApiParameter]:

@@ -214,7 +214,16 @@ class PositionSerializer(serializers.Serializer):
 
 class PositionBatchSerializer(serializers.Serializer):
     crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
-    positions = serializers.ListField(child=PositionSerializer(), min_length=1, max_length=MAX_POSITIONS)
+    positions = serializers.ListField(child=PositionSerializer(), min_length=0, max_length=MAX_POSITIONS)
+    on_duty = serializers.BooleanField(
+        default=True,
+        help_text=_("在岗：false 表示监督员下岗（位置保留在轨迹中，但不再显示在实时地图上）；此时 positions 可为空"),
+    )
+
+    def validate(self, data):
+        if data["on_duty"] and not data["positions"]:
+            raise serializers.ValidationError({"positions": _("至少要有一个位置。")})
+        return data
 
 
 class PositionsAcceptedSerializer(serializers.Serializer):

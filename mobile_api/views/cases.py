@@ -25,7 +25,7 @@ from dispatch.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from dispatch.workflow import ACTIONS
 from dispatch.worklist import tasks_for
 
-from ..schema import CASE_QUERY_PARAMETERS, IDEMPOTENCY_KEY, errors
+from ..schema import ACTION_IDEMPOTENCY_KEY, CASE_QUERY_PARAMETERS, IDEMPOTENCY_KEY, errors
 from ..serializers import (
     ActionSerializer,
     CaseDetailSerializer,
@@ -196,7 +196,7 @@ class CaseActionView(APIView):
     parser_classes = PARSERS
 
     @extend_schema(
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS)), ACTION_IDEMPOTENCY_KEY],
         request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},
         responses={200: CaseDetailSerializer, **errors(400, 401, 403, 404, 409, 413, 415)},
         summary="Take a workflow action; the workflow decides who may, and when",
@@ -214,6 +214,7 @@ class CaseActionView(APIView):
             params=params,
             photo_files=files,
             expected_version=body.validated_data.get("version"),
+            client_key=_idempotency_key(request),
         )
         case = visible_cases(request.user).select_related(*LIST_RELATED).filter(pk=case.pk).first() or case
         return _detail(case, request)

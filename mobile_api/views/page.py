@@ -19,6 +19,13 @@ from dispatch.models import State
 from dispatch.photos import MAX_PHOTOS
 from dispatch.workflow import TRANSITIONS
 
+from ..serializers import MAX_POSITIONS
+
+# The handset's patrol sampling (battery and data against a trail good enough for coverage): at
+# most one point per 10 s, only after moving 10 m or 60 s passing; up to 100 points a request;
+# nothing while the page has been hidden more than 10 minutes.
+TRACK = {"min_interval_s": 10, "min_move_m": 10, "idle_s": 60, "batch": MAX_POSITIONS, "hidden_pause_s": 600}
+
 SHELL = [
     "mobile_api/handset.js",
     "mobile_api/handset.css",
@@ -50,7 +57,22 @@ def _strings() -> dict:
         "bad_photo": _("只接受 JPEG、PNG 或 WebP 图片。"),
         # {n}: filled in by the script.
         "others_queued": _("另有 {n} 条是其他账号的上报，该账号登录后才会发送。"),
-        "rejected_alert": _("{n} 条上报未能提交，点此查看。"),
+        "rejected_alert": _("{n} 条上报或操作未能提交，点此查看。"),
+        "remove_photo": _("移除照片"),
+        "action_queued": _("已存入待发送队列，有信号后自动提交"),
+        "outside_grid": _("此处（网格 {cell}，{community}）不在您的责任网格内，仍可上报。"),
+        "kept_copy": _("离线：显示的是 {at} 保存的副本"),
+        "mine_updated": _("更新于 {at}"),
+        "no_reports": _("暂无上报"),
+        "timeline": _("流转记录"),
+        "on_duty": _("在岗"),
+        "off_duty": _("不在岗"),
+        "go_on_duty": _("上岗"),
+        "go_off_duty": _("下岗"),
+        "last_sent": _("上次发送位置"),
+        "never_sent": _("尚未发送位置"),
+        "positions_waiting": _("{n} 个位置待发送"),
+        "track_paused": _("页面在后台超过 10 分钟，{from} 至 {to} 暂停记录位置（省电）。"),
     }
     return {k: str(v) for k, v in words.items()}
 
@@ -68,8 +90,18 @@ def handset(request):
         # Who may report (上报): others (department staff) see their tasks first, and no report form.
         "report_roles": sorted(str(role) for role in TRANSITIONS["report"].roles),
         "lang": request.LANGUAGE_CODE,
+        "track": TRACK,
     }
-    return render(request, "mobile_api/handset.html", {"config": config})
+    hint = _(
+        "在岗时记录巡查位置：至多每 %(every)d 秒一次，移动 %(move)d 米以上或满 %(idle)d 秒才记一个点；"
+        "页面在后台超过 %(minutes)d 分钟即暂停记录（省电），回到页面后继续。"
+    ) % {
+        "every": TRACK["min_interval_s"],
+        "move": TRACK["min_move_m"],
+        "idle": TRACK["idle_s"],
+        "minutes": TRACK["hidden_pause_s"] // 60,
+    }
+    return render(request, "mobile_api/handset.html", {"config": config, "track_hint": hint})
 
 
 def _shell_version(shell: list[str]) -> str:

@@ -24,7 +24,7 @@ class PositionsView(APIView):
     @extend_schema(
         request=PositionBatchSerializer,
         responses={202: PositionsAcceptedSerializer, **errors(400, 401, 403)},
-        summary="A batch of up to 100 GPS positions from an inspector's handset",
+        summary="A batch of up to 100 GPS positions from an inspector's handset (and going off duty)",
     )
     def post(self, request):
         if not has_role(request.user, Role.INSPECTOR):
@@ -41,5 +41,7 @@ class PositionsView(APIView):
                 raise InvalidData(_("定位时间不能晚于当前时间。"), fields={f"positions.{i}.recorded_at": "in_future"})
             lng, lat = coords.to_wgs84(p["lng"], p["lat"], crs)
             points.append({**p, "lng": lng, "lat": lat})
-        stored = positions.record(request.user, points)
+        stored = positions.record(request.user, points) if points else 0
+        if not body.validated_data["on_duty"]:
+            positions.set_duty(request.user, False)  # after the points: the last one stays, off the live map
         return Response({"accepted": len(points), "stored": stored}, status=202)

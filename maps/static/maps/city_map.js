@@ -134,16 +134,36 @@
     }
   }
 
+  // Inspectors on duty, live: blue while their position is fresh, grey once it is older than the
+  // server's stale limit (10 min); gone when they go off duty. Ages are counted on the server's clock.
   const inspectorsLayer = layer(N.inspectors);
   const dots = new Map();
+  let serverOffset = 0, staleMs = 600000;
+  const FRESH = { color: "#0b4f8a", fillColor: "#4aa3ff" }, STALE = { color: "#666", fillColor: "#aaa" };
+  const isStale = (p) => Date.now() + serverOffset - Date.parse(p.recorded_at) > staleMs;
+  function restyle(dot) {
+    const stale = isStale(dot.position);
+    dot.setStyle(stale ? STALE : FRESH);
+    dot.getElement && dot.getElement() && dot.getElement().classList.toggle("stale", stale);
+  }
   function moveInspector(p) {
     let dot = dots.get(p.username);
+    if (p.on_duty === false) {
+      if (dot) { inspectorsLayer.removeLayer(dot); dots.delete(p.username); }
+      map.getContainer().dataset.inspectors = String(dots.size);
+      return;
+    }
     if (!dot) {
-      dot = L.circleMarker([p.lat, p.lng], { radius: 5, color: "#0b4f8a", fillColor: "#4aa3ff", fillOpacity: 1 })
+      dot = L.circleMarker([p.lat, p.lng], { radius: 6, weight: 2, fillOpacity: 1, ...FRESH })
         .bindTooltip(p.username).addTo(inspectorsLayer);
       dots.set(p.username, dot);
-    } else dot.setLatLng([p.lat, p.lng]);
+    } else if (dot.position && Date.parse(dot.position.recorded_at) > Date.parse(p.recorded_at)) return; // an older one, late
+    else dot.setLatLng([p.lat, p.lng]);
+    dot.position = p;
+    restyle(dot);
+    map.getContainer().dataset.inspectors = String(dots.size);
   }
+  setInterval(() => dots.forEach(restyle), 30000);
 
   let figuresTimer = null;
   async function refreshFigures() {
@@ -181,7 +201,11 @@
   window.cityMap = { map, markers, board, dots };
 
   loadGrid();
-  fetch(cfg.inspectors_url).then((r) => (r.ok ? r.json() : { inspectors: [] })).then((d) => d.inspectors.forEach(moveInspector));
+  fetch(cfg.inspectors_url).then((r) => (r.ok ? r.json() : { inspectors: [] })).then((d) => {
+    if (d.now) serverOffset = Date.parse(d.now) - Date.now();
+    if (d.stale_after_s) staleMs = d.stale_after_s * 1000;
+    d.inspectors.forEach(moveInspector);
+  });
   refreshFigures();
   if (cfg.wall) setInterval(refreshFigures, 30000);
   board.start().catch((e) => say(String(e)));

@@ -71,32 +71,49 @@ const errorText = async (response) => {
 
 // ------------------------------------------------------------------ the offline queue (IndexedDB)
 
-const Queue = {
+// One database, a store per kind of thing waiting for the network: reports, case actions (with
+// their photos) and position samples. Each survives a reload, a dead battery excepted.
+const STORES = { reports: { keyPath: "key" }, actions: { keyPath: "key" }, positions: { keyPath: "id", autoIncrement: true } };
+const DB = {
   db: null,
   open() {
     if (this.db) return Promise.resolve(this.db);
     return new Promise((resolve, reject) => {
-      const req = indexedDB.open("handset", 1);
-      req.onupgradeneeded = () => req.result.createObjectStore("reports", { keyPath: "key" });
-      req.onsuccess = () => { this.db = req.result; resolve(this.db); };
+      const req = indexedDB.open("handset", 2);
+      req.onupgradeneeded = () => {
+        for (const [name, options] of Object.entries(STORES)) {
+          if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name, options);
+        }
+      };
+      req.onsuccess = () => {
+        this.db = req.result;
+        this.db.onversionchange = () => { this.db.close(); this.db = null; }; // a newer page wants to upgrade
+        resolve(this.db);
+      };
       req.onerror = () => reject(req.error);
     });
   },
-  async tx(mode, fn) {
+  async tx(store, mode, fn) {
     const db = await this.open();
     return new Promise((resolve, reject) => {
-      const t = db.transaction("reports", mode);
-      const request = fn(t.objectStore("reports"));
+      const t = db.transaction(store, mode);
+      const request = fn(t.objectStore(store));
       t.oncomplete = () => resolve(request ? request.result : undefined);
       t.onerror = () => reject(t.error);
       t.onabort = () => reject(t.error);
     });
   },
-  add(report) { return this.tx("readwrite", (s) => s.put(report)); },
-  remove(key) { return this.tx("readwrite", (s) => s.delete(key)); },
-  all() { return this.tx("readonly", (s) => s.getAll()); },
-  async mine() { return (await this.all()).filter(mine); },
 };
+const storeOf = (name) => ({
+  add(item) { return DB.tx(name, "readwrite", (s) => s.put(item)); },
+  remove(key) { return DB.tx(name, "readwrite", (s) => s.delete(key)); },
+  removeMany(keys) { return DB.tx(name, "readwrite", (s) => { keys.forEach((k) => s.delete(k)); }); },
+  all() { return DB.tx(name, "readonly", (s) => s.getAll()); },
+  async mine() { return (await this.all()).filter(mine); },
+});
+const Queue = storeOf("reports");
+const Actions = storeOf("actions"); // verify / check / handle made without signal
+const Samples = storeOf("positions"); // the patrol trail, waiting to be sent
 
 // A report belongs to the user who made it (one made before reports carried a user: to whoever is signed in).
 const mine = (r) => !r.user || r.user === Auth.username;
@@ -121,8 +138,18 @@ function flush() {
   return flushing;
 }
 
+// A refusal the server will repeat for ever (4xx but signed-out, timeout and rate limit): the
+// item is dropped from its queue and listed, never retried.
+const refused = (status) => status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429;
+
 async function sendQueued() {
   if (!Auth.token) return showQueue();
+  if (await sendReports()) await sendActions();
+  await Track.send();
+  await showQueue();
+}
+
+async function sendReports() {
   // A shared phone: each user's reports go out only under their own token.
   const reports = (await Queue.mine()).sort((a, b) => a.made_at.localeCompare(b.made_at));
   for (const report of reports) {
@@ -134,41 +161,89 @@ async function sendQueued() {
     try {
       response = await api("POST", "/api/v1/cases", body, { "Idempotency-Key": report.key }, 30000 + bytes / 20);
     } catch (e) {
-      break; // no network or timed out: keep everything, try again later (the key makes a retry safe)
+      return false; // no network or timed out: keep everything, try again later (the key makes a retry safe)
     }
     if (response.status === 200 || response.status === 201) {
       const data = await response.json().catch(() => ({}));
       await Queue.remove(report.key);
       say(S.sent + " " + (data.number || ""), "ok");
-    } else if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 408 && response.status !== 429) {
+      Mine.soon();
+    } else if (refused(response.status)) {
       // The server will never take this one as it is: drop it, and say so where it stays visible.
       const why = await errorText(response);
       await Queue.remove(report.key);
       Rejected.add({ key: report.key, user: report.user, made_at: report.made_at, category: report.fields.category, description: report.fields.description, error: why });
       say(S.failed + ": " + why, "error");
     } else {
-      break; // 5xx, 401 (signed out), 408, 429: keep it for later
+      return false; // 5xx, 401 (signed out), 408, 429: keep it for later
     }
   }
-  await showQueue();
+  return true;
+}
+
+// What became of queued actions, for the form that made one (it waits for the send it asked for).
+const outcomes = new Map();
+
+// Verify / check / handle made on the street: each with its own Idempotency-Key and the case's
+// version as the inspector saw it. A retry of one the server took changes nothing; one made
+// against a case someone changed meanwhile is refused (409) with the server's words on what changed.
+async function sendActions() {
+  const queued = (await Actions.mine()).sort((a, b) => a.made_at.localeCompare(b.made_at));
+  for (const item of queued) {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(item.fields)) body.append(k, v);
+    let bytes = 0;
+    item.photos.forEach((photo, i) => { body.append("photos", photo, photo.name || `photo-${i + 1}.jpg`); bytes += photo.size || 0; });
+    body.append("version", item.version);
+    let response;
+    try {
+      const path = `/api/v1/cases/${encodeURIComponent(item.number)}/actions/${encodeURIComponent(item.action)}`;
+      response = await api("POST", path, body, { "Idempotency-Key": item.key }, 30000 + bytes / 20);
+    } catch (e) {
+      return false;
+    }
+    if (response.ok) {
+      const c = await response.json().catch(() => null);
+      await Actions.remove(item.key);
+      if (c && c.number) CaseCache.put(c);
+      outcomes.set(item.key, { ok: true, text: S.done });
+      refreshSoon();
+    } else if (refused(response.status)) {
+      const why = await errorText(response);
+      await Actions.remove(item.key);
+      Rejected.add({ key: item.key, user: item.user, made_at: item.made_at, number: item.number, action: item.action, conflict: response.status === 409, error: why });
+      outcomes.set(item.key, { ok: false, text: why });
+      refreshSoon();
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 async function showQueue() {
   const all = await Queue.all();
   const own = all.filter(mine);
-  $("#queue-count").textContent = String(own.length);
-  $("#queue-count").classList.toggle("busy", own.length > 0);
+  const actions = await Actions.mine();
+  const count = own.length + actions.length;
+  $("#queue-count").textContent = String(count);
+  $("#queue-count").classList.toggle("busy", count > 0);
   const time = (iso) => new Date(iso).toLocaleString();
-  $("#queue").replaceChildren(...own.map((r) => el("li", {},
-    `${categoryLabel(r.fields.category)} · ${r.fields.description || ""}`, el("br"),
-    el("small", {}, `${time(r.made_at)} · ${S.photos} ${r.photos.length}`))));
+  $("#queue").replaceChildren(
+    ...own.map((r) => el("li", {},
+      `${categoryLabel(r.fields.category)} · ${r.fields.description || ""}`, el("br"),
+      el("small", {}, `${time(r.made_at)} · ${S.photos} ${r.photos.length}`))),
+    ...actions.map((a) => el("li", { class: "queued-action", "data-number": a.number },
+      `${CFG.actions[a.action] || a.action} · ${a.number}`, el("br"),
+      el("small", {}, `${time(a.made_at)} · ${S.photos} ${a.photos.length}`))));
   const others = all.length - own.length;
   $("#queue-others").hidden = !others;
   $("#queue-others").textContent = fmt(S.others_queued, { n: others });
   const rejected = Rejected.all().filter(mine);
   $("#rejected-box").hidden = !rejected.length;
-  $("#rejected").replaceChildren(...rejected.map((r) => el("li", {},
-    `${categoryLabel(r.category)} · ${r.description || ""} · ${time(r.made_at)}`, el("br"), el("small", {}, r.error))));
+  $("#rejected").replaceChildren(...rejected.map((r) => el("li", { class: r.conflict ? "conflict" : "", "data-number": r.number || null },
+    r.action ? `${CFG.actions[r.action] || r.action} · ${r.number} · ${time(r.made_at)}` : `${categoryLabel(r.category)} · ${r.description || ""} · ${time(r.made_at)}`,
+    el("br"), el("small", {}, r.error))));
   $("#rejected-alert").hidden = !rejected.length;
   $("#rejected-alert-text").textContent = fmt(S.rejected_alert, { n: rejected.length });
 }
@@ -187,6 +262,7 @@ function locate() {
       $("#position").textContent = `${S.located} ${position.lng.toFixed(5)}, ${position.lat.toFixed(5)} (±${Math.round(position.accuracy)} m)`;
       $("#position").className = "";
       describePosition();
+      Track.sample(position);
     },
     () => { if (!position) { $("#position").textContent = S.no_location; $("#position").className = "error"; } },
     { enableHighAccuracy: true, timeout: 20000, maximumAge: 10000 },
@@ -194,12 +270,13 @@ function locate() {
 }
 
 // The address a person reads, from the server's gazetteer (nearest named place, else the
-// community and street): filled in while the inspector has not typed one of their own.
+// community and street): filled in while the inspector has not typed one of their own. The same
+// answer names the cell: outside the inspector's own grid, the page warns (a report is still taken).
 let described = null; // {lng, lat, at} of the last fix the server described
 async function describePosition() {
   const input = $("#report-address");
-  if (!position || (input.value && input.dataset.auto !== "1")) return;
-  const moved = described ? Math.hypot((position.lng - described.lng) * 89000, (position.lat - described.lat) * 111000) : Infinity;
+  if (!position) return;
+  const moved = described ? metres(position, described) : Infinity;
   if (moved < 20 || (described && Date.now() - described.at < 10000)) return;
   described = { lng: position.lng, lat: position.lat, at: Date.now() };
   try {
@@ -210,7 +287,35 @@ async function describePosition() {
       input.value = body.address;
       input.dataset.auto = "1";
     }
+    warnOutsideGrid(body);
   } catch (err) { described = null; /* offline: the server describes the point when the report arrives */ }
+}
+
+function warnOutsideGrid(located) {
+  const own = (Auth.user && Auth.user.grids) || [];
+  const outside = own.length > 0 && located.cell && !own.includes(located.cell.code);
+  $("#grid-warning").hidden = !outside;
+  if (outside) $("#grid-warning").textContent = fmt(S.outside_grid, { cell: located.cell.code, community: (located.community || {}).name || "" });
+}
+
+// Metres between two {lng, lat} (an equirectangular estimate: plenty for tens of metres).
+const metres = (a, b) => Math.hypot((a.lng - b.lng) * 111320 * Math.cos((a.lat * Math.PI) / 180), (a.lat - b.lat) * 110540);
+
+// Photos chosen for a report or an action: previewed before sending, each with a remove button.
+// Choosing again adds to them (a phone camera takes one photo at a time).
+function photoPicker(input) {
+  const picked = [];
+  const box = el("div", { class: "previews" });
+  const render = () => box.replaceChildren(...picked.map((file, i) => {
+    const url = URL.createObjectURL(file);
+    return el("figure", { class: "preview" },
+      el("img", { src: url, alt: file.name || "", onload: () => URL.revokeObjectURL(url), onerror: () => URL.revokeObjectURL(url) }),
+      el("button", { type: "button", class: "remove", title: S.remove_photo, "aria-label": S.remove_photo,
+        onclick: () => { picked.splice(i, 1); render(); } }, "×"));
+  }));
+  input.addEventListener("change", () => { picked.push(...input.files); input.value = ""; render(); });
+  (input.closest("label") || input).after(box);
+  return { get files() { return [...picked]; }, clear() { picked.length = 0; render(); } };
 }
 
 const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
@@ -261,7 +366,7 @@ async function submitReport(event) {
 
 async function makeReport(form, key) {
   const data = new FormData(form);
-  const chosen = [...form.querySelector("input[name=photos]").files];
+  const chosen = reportPhotos.files;
   if (chosen.length > CFG.max_photos) { say(S.too_many_photos, "error"); return; }
   let photos;
   try { photos = await Promise.all(chosen.map(preparePhoto)); } catch (e) { say(e.message, "error"); return; }
@@ -283,6 +388,7 @@ async function makeReport(form, key) {
     return;
   }
   form.reset();
+  reportPhotos.clear();
   reportKey = crypto.randomUUID(); // a new report from here on
   $("#report-address").dataset.auto = "";
   described = null;
@@ -395,14 +501,36 @@ function problemWith(form, t, files) {
   return null;
 }
 
+// Cases this phone has opened, kept for reading (and acting) without signal.
+const CaseCache = {
+  KEY: "handset.cases",
+  all() { const v = JSON.parse(localStorage.getItem(this.KEY) || "null"); return v && v.user === Auth.username ? v.cases : {}; },
+  get(number) { return this.all()[number] || null; },
+  put(c) {
+    const cases = this.all();
+    cases[c.number] = Object.assign({}, c, { kept_at: new Date().toISOString() });
+    const newest = Object.values(cases).sort((a, b) => b.kept_at.localeCompare(a.kept_at)).slice(0, 40);
+    try {
+      localStorage.setItem(this.KEY, JSON.stringify({ user: Auth.username, cases: Object.fromEntries(newest.map((x) => [x.number, x])) }));
+    } catch (e) { /* storage full: reading offline is a convenience */ }
+  },
+};
+
 async function openCase(number) {
   const box = $("#case");
-  let r;
-  try { r = await api("GET", `/api/v1/cases/${encodeURIComponent(number)}`); } catch (e) { box.textContent = S.needs_network; box.hidden = false; return; }
-  if (!r.ok) { box.textContent = await errorText(r); box.hidden = false; return; }
-  const c = await r.json();
+  let c = null, offline = false;
+  try {
+    const r = await api("GET", `/api/v1/cases/${encodeURIComponent(number)}`);
+    if (!r.ok) { box.textContent = await errorText(r); box.hidden = false; return; }
+    c = await r.json();
+    CaseCache.put(c);
+  } catch (e) {
+    c = CaseCache.get(number); // no signal: the copy kept when it was last opened
+    offline = true;
+    if (!c) { box.textContent = S.needs_network; box.hidden = false; return; }
+  }
   const photos = el("div", { class: "photos" });
-  for (const p of c.photos) {
+  for (const p of offline ? [] : c.photos) {
     // Photo URLs need the token: fetch them and show blob URLs; a tap opens the full photo.
     api("GET", p.thumbnail_url).then((resp) => resp.ok ? resp.blob() : null).then((blob) => {
       if (!blob) return;
@@ -412,52 +540,225 @@ async function openCase(number) {
       } }));
     }).catch(() => {});
   }
+  const waiting = new Set((await Actions.mine()).filter((a) => a.number === c.number).map((a) => a.action));
   // One form per action this person may take now, built from the action's entry in the workflow table.
   const forms = c.actions.filter((a) => W.transitions[a]).map((action) => {
     const t = W.transitions[action];
     const inputs = t.fields.map((f) => el("label", {}, f.label, requiredMark(f.required), inputFor(f)));
+    let picker = null;
     if (t.photos !== "none") {
-      inputs.push(el("label", {}, W.words.photos, requiredMark(t.photos === "required"),
-        el("input", { type: "file", name: "photos", accept: "image/*", capture: "environment", multiple: "", "data-photos": t.photos })));
+      const input = el("input", { type: "file", name: "photos", accept: "image/*", capture: "environment", multiple: "", "data-photos": t.photos });
+      inputs.push(el("label", {}, W.words.photos, requiredMark(t.photos === "required"), input));
       if (t.photos === "required") inputs.push(el("small", { class: "photos-required" }, W.words.photos_required));
+      picker = () => input; // bound below, once the label is in the form
     }
     const result = el("p");
     const button = el("button", { type: "submit" }, CFG.actions[action] || action);
     const form = el("form", { "data-action": action, novalidate: true }, el("strong", {}, CFG.actions[action] || action), ...inputs, button, result);
+    if (picker) picker = photoPicker(picker());
+    if (waiting.has(action)) { button.disabled = true; result.textContent = S.action_queued; }
+    // The action's Idempotency-Key is made with the form: a double click carries the same one.
+    const key = crypto.randomUUID();
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      if (button.disabled) return;
       const body = new FormData(form);
       body.delete("photos");
-      const input = form.querySelector("input[name=photos]");
-      const files = input ? [...input.files] : [];
+      const files = picker ? picker.files : [];
       const problem = problemWith(form, t, files);
       if (problem) { result.textContent = problem; result.className = "error"; return; }
-      try {
-        for (const photo of await Promise.all(files.map(preparePhoto))) body.append("photos", photo, photo.name);
-      } catch (err) { result.textContent = err.message; result.className = "error"; return; }
-      body.append("version", c.version);
       button.disabled = true;
+      let prepared;
+      try { prepared = await Promise.all(files.map(preparePhoto)); } catch (err) {
+        result.textContent = err.message; result.className = "error"; button.disabled = false; return;
+      }
+      const fields = {};
+      for (const [name, value] of body.entries()) if (typeof value === "string") fields[name] = value;
+      // Queued first, sent from the queue: without signal it waits there like a report.
       try {
-        const resp = await api("POST", `/api/v1/cases/${encodeURIComponent(number)}/actions/${action}`, body, {}, 120000);
-        if (resp.ok) { result.textContent = S.done; result.className = "ok"; loadTasks(); setTimeout(() => openCase(number), 800); }
-        else { result.textContent = await errorText(resp); result.className = "error"; }
-      } catch (err) { result.textContent = S.needs_network; result.className = "error"; }
-      button.disabled = false;
+        await Actions.add({ key, user: Auth.username, number: c.number, action, fields, photos: prepared, version: c.version, made_at: Clock.now().toISOString() });
+      } catch (err) { result.textContent = S.failed + ": " + (err && err.message ? err.message : err); result.className = "error"; button.disabled = false; return; }
+      result.textContent = S.action_queued; result.className = "";
+      await showQueue();
+      await flush();
+      const out = outcomes.get(key);
+      if (!out) return; // still waiting for signal: the button stays disabled, the queue tab shows it
+      result.textContent = out.text;
+      result.className = out.ok ? "ok" : "error";
+      if (out.ok) { loadTasks(); setTimeout(() => openCase(number), 800); }
     });
     return form;
   });
   box.replaceChildren(
     el("button", { type: "button", class: "close", onclick: () => { box.hidden = true; } }, "×"),
     el("h2", {}, `${c.number} · ${categoryName(c.category, c.category_name)}`),
+    offline ? el("p", { class: "hint" }, fmt(S.kept_copy, { at: new Date(c.kept_at).toLocaleString() })) : "",
     el("p", {}, `${CFG.states[c.state] || c.state} · ${c.address || c.cell || ""}`),
     el("p", {}, c.description),
     photos,
     ...forms,
-    el("ol", { class: "timeline" }, ...(c.timeline || []).map((e) => el("li", {}, `${new Date(e.at).toLocaleString()} ${CFG.actions[e.action] || e.action} ${e.actor || ""} ${e.note || ""}`))),
+    timelineOf(c),
   );
   box.hidden = false;
   box.scrollIntoView({ block: "start" });
 }
+
+const timelineOf = (c) => el("ol", { class: "timeline" }, ...(c.timeline || []).map((e) =>
+  el("li", {}, `${new Date(e.at).toLocaleString()} ${CFG.actions[e.action] || e.action} ${e.actor || ""} ${e.note || ""}`)));
+
+// ------------------------------------------------------------------ my reports, kept for offline reading
+
+const Mine = {
+  KEY: "handset.mine",
+  timer: null,
+  kept() { const v = JSON.parse(localStorage.getItem(this.KEY) || "null"); return v && v.user === Auth.username ? v : null; },
+  soon() { clearTimeout(this.timer); this.timer = setTimeout(() => this.load(), 500); },
+  async load() {
+    if (!Auth.token) return;
+    try {
+      const r = await api("GET", "/api/v1/cases?mine=1&limit=30");
+      if (r.ok) {
+        const list = (await r.json()).results.filter((c) => c.reporter === Auth.username);
+        const old = new Map(((this.kept() || {}).cases || []).map((c) => [c.number, c]));
+        const cases = [];
+        for (const c of list) {
+          const have = old.get(c.number);
+          if (have && have.version === c.version) { cases.push(have); continue; }
+          const d = await api("GET", `/api/v1/cases/${encodeURIComponent(c.number)}`);
+          const full = d.ok ? await d.json() : c;
+          cases.push({ number: full.number, category: full.category, category_name: full.category_name, state: full.state,
+            address: full.address || full.cell || "", description: full.description, reported_at: full.reported_at,
+            version: full.version, timeline: (full.timeline || []).map(({ at, action, actor, note }) => ({ at, action, actor, note })) });
+        }
+        localStorage.setItem(this.KEY, JSON.stringify({ user: Auth.username, at: new Date().toISOString(), cases }));
+      }
+    } catch (e) { /* offline: the kept copy */ }
+    this.render();
+  },
+  render() {
+    const kept = this.kept();
+    $("#mine-updated").textContent = kept ? fmt(navigator.onLine ? S.mine_updated : S.kept_copy, { at: new Date(kept.at).toLocaleString() }) : "";
+    const cases = kept ? kept.cases : [];
+    $("#mine").replaceChildren(...(cases.length ? cases.map((c) => el("li", { "data-number": c.number, "data-state": c.state },
+      el("strong", {}, `${c.number} · ${categoryName(c.category, c.category_name)}`), " ",
+      el("span", { class: "state" }, CFG.states[c.state] || c.state), el("br"),
+      el("small", {}, `${new Date(c.reported_at).toLocaleString()} · ${c.address}`),
+      el("details", {}, el("summary", {}, S.timeline), timelineOf(c)))) : [el("li", {}, S.no_reports)]));
+  },
+};
+
+// ------------------------------------------------------------------ on duty: the patrol trail
+
+// 在岗 (on duty) is one switch: the toggle on this page sets it, and clock-in / clock-out
+// (attendance) can set it the same way through window.handset.setOnDuty(true | false). While on
+// duty the page samples its position for the trail; off duty it samples nothing.
+const Duty = {
+  key: () => "handset.on_duty",
+  get on() { return !!Auth.username && localStorage.getItem(this.key()) === Auth.username; },
+  async set(on) {
+    on = !!on;
+    if (on === this.on || !Auth.username) return;
+    if (on) localStorage.setItem(this.key(), Auth.username);
+    else {
+      localStorage.removeItem(this.key());
+      // Sent in order after the points before it: the server takes the inspector off the live map.
+      await Samples.add({ user: Auth.username, off_duty: true, made_at: Clock.now().toISOString() });
+    }
+    Track.last = null;
+    if (on) Track.sample(position);
+    renderDuty();
+    document.dispatchEvent(new CustomEvent("handset:duty", { detail: { on } }));
+    await flush();
+  },
+};
+
+const Track = {
+  last: null, // {lng, lat, t}: the last point sampled
+  paused: false, // the page was hidden too long (battery): no sampling until it is seen again
+  // At most one point per min_interval_s, and only after moving min_move_m or idle_s passing.
+  sample(p) {
+    const T = CFG.track;
+    if (!p || !Duty.on || this.paused) return;
+    const now = Date.now();
+    if (now - p.at > 2 * T.idle_s * 1000) return; // a fix this old says nothing about now
+    if (this.last) {
+      const since = now - this.last.t;
+      if (since < T.min_interval_s * 1000) return;
+      if (metres(p, this.last) < T.min_move_m && since < T.idle_s * 1000) return;
+    }
+    this.last = { lng: p.lng, lat: p.lat, t: now };
+    const point = { user: Auth.username, lng: p.lng, lat: p.lat, accuracy: p.accuracy, recorded_at: Clock.now().toISOString() };
+    Samples.add(point).then(renderDuty).catch(() => {});
+  },
+  sending: false,
+  // Sent in batches with their own times; an off-duty mark ends a batch. Kept until the server took them.
+  async send() {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      const all = (await Samples.mine()).sort((a, b) => a.id - b.id);
+      while (all.length) {
+        const batch = [];
+        while (all.length && batch.length < CFG.track.batch) {
+          const item = all.shift();
+          batch.push(item);
+          if (item.off_duty) break;
+        }
+        const off = batch.some((x) => x.off_duty);
+        const points = batch.filter((x) => !x.off_duty).map(({ lng, lat, accuracy, recorded_at }) => ({ lng, lat, accuracy, recorded_at }));
+        let r;
+        try { r = await api("POST", "/api/v1/positions", { crs: "wgs84", positions: points, on_duty: !off }); } catch (e) { return; }
+        if (!r.ok && !refused(r.status)) return; // later
+        await Samples.removeMany(batch.map((x) => x.id)); // taken, or never to be taken (bad points)
+        if (r.ok) localStorage.setItem("handset.track_sent_at", JSON.stringify({ user: Auth.username, at: new Date().toISOString() }));
+      }
+    } finally {
+      this.sending = false;
+      renderDuty();
+    }
+  },
+};
+
+async function renderDuty() {
+  const user = Auth.user;
+  const inspector = !!user && (user.roles || []).includes("inspector");
+  $("#duty-bar").hidden = !inspector;
+  if (!inspector) return;
+  const on = Duty.on;
+  $("#duty-state").textContent = on ? S.on_duty : S.off_duty;
+  $("#duty-state").className = "duty-state " + (on ? "on" : "off");
+  $("#duty").textContent = on ? S.go_off_duty : S.go_on_duty;
+  $("#duty-hint").hidden = !on;
+  const sent = JSON.parse(localStorage.getItem("handset.track_sent_at") || "null");
+  const last = sent && sent.user === Auth.username ? `${S.last_sent} ${new Date(sent.at).toLocaleTimeString()}` : S.never_sent;
+  const waiting = (await Samples.mine().catch(() => [])).filter((x) => !x.off_duty).length;
+  $("#duty-last").textContent = last + (waiting ? " · " + fmt(S.positions_waiting, { n: waiting }) : "");
+}
+
+// Battery: a page hidden longer than hidden_pause_s stops watching the GPS and sampling; it
+// resumes when seen again, and says when it paused.
+let hiddenSince = null, pauseTimer = null;
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) {
+    hiddenSince = Date.now();
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(() => {
+      Track.paused = true;
+      if (watchId !== null) { navigator.geolocation.clearWatch(watchId); watchId = null; }
+    }, CFG.track.hidden_pause_s * 1000);
+  } else {
+    clearTimeout(pauseTimer);
+    if (Track.paused) {
+      Track.paused = false;
+      const note = $("#duty-note");
+      note.textContent = fmt(S.track_paused, { from: new Date(hiddenSince).toLocaleTimeString(), to: new Date().toLocaleTimeString() });
+      note.hidden = false;
+      if (Auth.token) locate();
+    }
+  }
+});
+// Standing still, the GPS may fall silent: a point a minute all the same (the rule above decides).
+setInterval(() => Track.sample(position), 5000);
 
 // ------------------------------------------------------------------ live: the handset socket
 
@@ -525,6 +826,7 @@ function show() {
   $("#app").hidden = !Auth.token;
   $("#who").textContent = user ? user.username : "";
   $("#live").hidden = !Auth.token;
+  renderDuty();
   // Department staff do not report: their page opens on the tasks.
   const reports = !user || (user.roles || []).some((role) => CFG.report_roles.includes(role));
   $("[data-tab=report]").hidden = !reports;
@@ -538,6 +840,8 @@ async function start() {
   if (!Auth.token) return;
   loadCategories();
   loadTasks();
+  Mine.render();
+  Mine.load();
   locate();
   connect();
   flush();
@@ -558,6 +862,7 @@ $("#login-form").addEventListener("submit", async (e) => {
   } catch (err) { $("#login-error").textContent = S.needs_network; }
 });
 $("#logout").addEventListener("click", async () => {
+  await Duty.set(false); // signing out ends the duty (the mark waits in the queue if offline)
   try { await api("DELETE", "/api/v1/auth/token"); } catch (e) { /* offline: forget it locally anyway */ }
   Auth.clear();
   LastId.clear();
@@ -566,9 +871,15 @@ $("#logout").addEventListener("click", async () => {
   $("#tasks").replaceChildren();
   $("#case").hidden = true;
   $("#task-count").textContent = "0";
+  $("#mine").replaceChildren();
   show();
 });
 $("#report-form").addEventListener("submit", submitReport);
+const reportPhotos = photoPicker($("#report-form input[name=photos]"));
+$("#duty").addEventListener("click", async (e) => {
+  e.target.disabled = true; // one click, one change
+  try { await Duty.set(!Duty.on); } finally { e.target.disabled = false; }
+});
 $("#locate").addEventListener("click", () => { described = null; locate(); describePosition(); });
 $("#report-address").addEventListener("input", (e) => { e.target.dataset.auto = ""; });
 $("#category-search").addEventListener("input", (e) => renderCategories(e.target.value));
@@ -581,6 +892,7 @@ for (const tab of document.querySelectorAll(".tabs [data-tab]")) {
     for (const t of document.querySelectorAll(".tabs [data-tab]")) t.classList.toggle("active", t === tab);
     for (const p of document.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== tab.dataset.tab;
     if (tab.dataset.tab === "tasks") loadTasks();
+    if (tab.dataset.tab === "mine") { Mine.render(); Mine.load(); }
   });
 }
 window.addEventListener("online", () => {
@@ -593,5 +905,10 @@ window.addEventListener("offline", network);
 document.addEventListener("visibilitychange", () => { if (!document.hidden && navigator.onLine) flush(); });
 setInterval(() => { if (navigator.onLine && Auth.token) flush(); }, 15000);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register(CFG.sw, { scope: "/m/" }).catch(() => {});
-window.handset = { flush, sendQueued, preparePhoto, Queue, Rejected }; // for the browser test and for debugging
+// For attendance (clock in / out set the duty), the browser tests and debugging.
+window.handset = {
+  flush, sendQueued, preparePhoto, Queue, Actions, Samples, Rejected, Track, Mine,
+  setOnDuty: (on) => Duty.set(on),
+  get onDuty() { return Duty.on; },
+};
 start();
