@@ -272,7 +272,7 @@ def test_inspector_checks_a_case_from_the_page(live_url, browser, city, make_cas
     form.locator("input[name=photos]").set_input_files(photo_file(tmp_path))
     page.locator("#case .photos img").first.wait_for()  # the handler's photo, fetched with the token
     screenshot(page, "handset-case")
-    form.locator("button").click()
+    form.locator("button[type=submit]").click()
     form.locator(".ok").wait_for()
     case.refresh_from_db()
     # A passed check waits for the shift leader's 结案 (待结案).
@@ -297,13 +297,13 @@ def test_department_staff_handle_a_case_with_photos(live_url, browser, city, mak
     # The workflow table says handling needs photos: the form says so, and says it again before sending.
     assert form.locator(".photos-required").inner_text() == "此操作须上传照片。"
     form.locator("input[name=note]").fill("已清运")
-    form.locator("button").click()
+    form.locator("button[type=submit]").click()
     form.locator(".error").wait_for()
     assert form.locator(".error").inner_text() == "此操作须上传照片。" and sent == []
     case.refresh_from_db()
     assert case.state == "dispatched"
     form.locator("input[name=photos]").set_input_files([photo_file(tmp_path, "a.jpg"), photo_file(tmp_path, "b.jpg")])
-    form.locator("button").click()
+    form.locator("button[type=submit]").click()
     form.locator(".ok").wait_for()
     case.refresh_from_db()
     assert case.state == "checking" and case.photos.filter(stage="handle").count() == 2
