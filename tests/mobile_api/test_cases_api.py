@@ -472,3 +472,37 @@ def test_the_case_list_takes_the_case_query_filters(api, city, make_case):
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     bad = supervisor.get("/api/v1/cases", {"reported_to": "9999-12-31"})
     assert bad.status_code == 400 and "reported_to" in bad.json()["error"]["fields"]
+
+
+def test_a_retried_action_with_its_key_changes_nothing(api, city, make_case):
+    """A handset whose answer was lost sends the same action again with the same key and version:
+    the first result, not a conflict with itself, and one event."""
+    case = make_case("checking")
+    inspector = api("inspector1")
+    body = {"result": "passed", "note": "已清理", "version": case.version}
+    headers = {"HTTP_IDEMPOTENCY_KEY": "check-1"}
+    first = inspector.post(f"/api/v1/cases/{case.number}/actions/check", body, format="json", **headers)
+    again = inspector.post(f"/api/v1/cases/{case.number}/actions/check", body, format="json", **headers)
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json()["version"] == first.json()["version"] == case.version + 1
+    assert case.events.filter(action="check").count() == 1
+    # Another key is another action: refused, the case moved on.
+    other = inspector.post(f"/api/v1/cases/{case.number}/actions/check", body, format="json", HTTP_IDEMPOTENCY_KEY="x")
+    assert other.status_code == 409
+
+
+def test_a_conflict_says_what_changed(api, city, make_case):
+    case = make_case("checking")
+    seen = case.version
+    assert act(api("supervisor"), case.number, "cancel", {"reason": "重复上报"}).status_code == 200
+    r = act(api("inspector1"), case.number, "check", {"result": "passed", "version": seen})
+    assert r.status_code == 409
+    error = r.json()["error"]
+    assert error["code"] == "conflict" and error["state"] == "cancelled" and error["changed_action"] == "cancel"
+    assert error["message"].startswith("案卷已被他人更新，本次操作未执行：supervisor 于 ")
+    assert "“作废”" in error["message"] and "案卷现为“已作废”" in error["message"]
+    r = api("inspector1").post(
+        f"/api/v1/cases/{case.number}/actions/check", {"result": "passed", "version": seen}, format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert r.json()["error"]["message"].startswith("Someone else changed the case first")

@@ -166,3 +166,32 @@ def test_a_boolean_is_not_a_coordinate(api):
         format="json",
     )
     assert r.status_code == 400 and "positions" in r.json()["error"]["fields"]
+
+
+def test_going_off_duty_takes_the_inspector_off_the_live_map(api, city):
+    from django.test import Client
+
+    client = api("inspector1")
+    post(client, {"positions": batch(2)})
+    post(api("inspector2"), {"positions": batch(1, start=timezone.now() - timedelta(minutes=11))})
+    staff = Client()
+    staff.force_login(city.user("supervisor"))
+    feed = staff.get("/maps/api/inspectors.json").json()
+    assert {(p["username"], p["stale"]) for p in feed["inspectors"]} == {("inspector1", False), ("inspector2", True)}
+    assert feed["stale_after_s"] == 600 and feed["now"]
+
+    r = post(client, {"positions": [], "on_duty": False})  # the handset's 下岗
+    assert r.status_code == 202 and r.json() == {"accepted": 0, "stored": 0}
+    assert [p.on_duty for p in positions.store().latest() if p.username == "inspector1"] == [False]
+    assert PositionSample.objects.filter(user=city.user("inspector1")).count() == 1  # the trail is kept
+    feed = staff.get("/maps/api/inspectors.json").json()
+    assert [p["username"] for p in feed["inspectors"]] == ["inspector2"]
+    # Back on duty with the next position.
+    post(client, {"positions": batch(1, start=timezone.now())})
+    feed = staff.get("/maps/api/inspectors.json").json()
+    assert sorted(p["username"] for p in feed["inspectors"]) == ["inspector1", "inspector2"]
+
+
+def test_an_empty_batch_on_duty_is_400(api, city):
+    r = post(api("inspector1"), {"positions": [], "on_duty": True})
+    assert r.status_code == 400 and "positions" in r.json()["error"]["fields"]
