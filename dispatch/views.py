@@ -60,6 +60,8 @@ def console(request, name):
         "counts_url": reverse("dispatch:counts", args=[name]),
         "clock_url": reverse("dispatch:clock", args=[name]),
         "case_url": reverse("dispatch:case", args=["NUMBER"]),
+        # Who is near a case now (the field app's feed; by URL name, dispatch imports no field code).
+        "nearest_url": reverse("field:case-nearest-inspectors", args=["NUMBER"]),
         "throughput": [[key, str(word)] for key, word in board.throughput_words()],
         "reporter_kinds": {k: str(v) for k, v in display.reporter_kinds().items()},
         "department_id": department.pk if department else None,
@@ -99,6 +101,8 @@ def _strings() -> dict:
         "returned_by": _("回退记录"), "reason": _("理由"), "no_suggestion": _("无推荐部门（已回退的部门不再推荐）"),
         "asked": _("申请内容"), "due_now": _("当前时限"), "due_if_approved": _("批准后时限"),
         "suggested": _("推荐部门"), "filter_on": _("筛选中"),
+        "nearest": _("就近在岗监督员"), "cell_inspector": _("本网格监督员"), "metres": _("{n} 米"),
+        "none_near": _("附近暂无在岗监督员"),
     }  # fmt: skip
     return {k: str(v) for k, v in words.items()}
 

@@ -229,8 +229,12 @@
       case "choice":
       case "bool":
         return el("select", attrs, ...options(f.choices));
-      case "user":
-        return pick(el("select", attrs, ...options(config.users[f.role] || [])), c.cell_inspector);
+      case "user": { // the cell's own inspector preselected; each on-duty one near the case with its distance
+        const away = new Map((c.nearest || []).map((x) => [x.username, x.distance_m]));
+        const label = ([value, name]) => [value, name + (away.has(value) ? " · " + T.metres.replace("{n}", away.get(value)) : "")
+          + (value === c.cell_inspector ? " · " + T.cell_inspector : "")];
+        return pick(el("select", attrs, ...options((config.users[f.role] || []).map(label))), c.cell_inspector);
+      }
       case "department": // no suggestion (e.g. every routed department returned it): nothing preselected
         return pick(el("select", attrs, el("option", { value: "" }, "—"), ...options(Object.entries(config.department_names))),
           c.suggested_department);
@@ -251,12 +255,28 @@
     }
   }
 
+  // 就近派核实/核查: the on-duty inspectors nearest the case (a click picks one), next to the cell's own.
+  function nearestInspectors(c, fieldName) {
+    const near = c.nearest || [];
+    const box = el("p", { class: "nearest-inspectors" }, T.nearest + ": ");
+    if (!near.length) box.append(T.none_near);
+    for (const x of near) {
+      box.append(el("button", { type: "button", class: "nearest", "data-username": x.username, onclick: (e) => {
+        const select = e.target.closest("form").elements[fieldName];
+        if (select) select.value = x.username;
+      } }, `${x.name} ${T.metres.replace("{n}", x.distance_m)}` + (x.username === c.cell_inspector ? ` (${T.cell_inspector})` : "")), " ");
+    }
+    return box;
+  }
+
   const marker = (required) => (required ? el("abbr", { class: "required", title: WORDS.required }, "*") : "");
 
   // The form for one action, built from its entry in the workflow table.
   function actionForm(action, c) {
     const t = W.transitions[action] || { fields: [], photos: "none", max_photos: 0 };
     const parts = t.fields.map((f) => el("label", {}, f.label, marker(f.required), " ", inputFor(f, c)));
+    const inspectorField = t.fields.find((f) => f.kind === "user" && f.role === "inspector");
+    if (inspectorField) parts.push(nearestInspectors(c, inspectorField.name));
     if (t.photos !== "none") {
       parts.push(el("label", {}, WORDS.photos, marker(t.photos === "required"), " ",
         el("input", { name: "photos", type: "file", accept: "image/jpeg,image/png,image/webp", multiple: "", "data-photos": t.photos })));
@@ -330,14 +350,16 @@
   async function openCase(number) {
     openNumber = number;
     const ticket = ++openTicket;
-    const [r, d, x] = await Promise.all([
+    const [r, d, x, n] = await Promise.all([
       fetch(`/api/v1/cases/${encodeURIComponent(number)}`, { credentials: "same-origin", headers: { Accept: "application/json" } }),
       fetch(`/console/cases/${encodeURIComponent(number)}/duplicates`, { credentials: "same-origin" }),
       fetch(`/console/cases/${encodeURIComponent(number)}/decision`, { credentials: "same-origin" }),
+      fetch(config.nearest_url.replace("NUMBER", encodeURIComponent(number)), { credentials: "same-origin" }).catch(() => null),
     ]);
     const [c, dups, facts] = [r.ok ? await r.json() : null, d.ok ? (await d.json()).duplicates : [], x.ok ? await x.json() : null];
     // Another case was opened meanwhile, or a later look at this one was asked for: show only the last.
     if (!c || ticket !== openTicket) return;
+    c.nearest = n && n.ok ? (await n.json()).nearest : [];
     showCase(c, dups, facts);
   }
 
