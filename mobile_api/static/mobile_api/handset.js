@@ -181,8 +181,17 @@ async function sendReports() {
   return true;
 }
 
-// What became of queued actions, for the form that made one (it waits for the send it asked for).
-const outcomes = new Map();
+// What became of queued actions, for the form that made one: told when its action is sent or
+// refused, now or after the signal returns (if the form is still open).
+const Outcomes = {
+  listeners: new Map(),
+  listen(key, fn) { this.listeners.set(key, fn); },
+  settle(key, outcome) {
+    const fn = this.listeners.get(key);
+    this.listeners.delete(key);
+    if (fn) fn(outcome);
+  },
+};
 
 // Verify / check / handle made on the street: each with its own Idempotency-Key and the case's
 // version as the inspector saw it. A retry of one the server took changes nothing; one made
@@ -206,13 +215,13 @@ async function sendActions() {
       const c = await response.json().catch(() => null);
       await Actions.remove(item.key);
       if (c && c.number) CaseCache.put(c);
-      outcomes.set(item.key, { ok: true, text: S.done });
+      Outcomes.settle(item.key, { ok: true, text: S.done });
       refreshSoon();
     } else if (refused(response.status)) {
       const why = await errorText(response);
       await Actions.remove(item.key);
       Rejected.add({ key: item.key, user: item.user, made_at: item.made_at, number: item.number, action: item.action, conflict: response.status === 409, error: why });
-      outcomes.set(item.key, { ok: false, text: why });
+      Outcomes.settle(item.key, { ok: false, text: why });
       refreshSoon();
     } else {
       return false;
@@ -579,13 +588,14 @@ async function openCase(number) {
         await Actions.add({ key, user: Auth.username, number: c.number, action, fields, photos: prepared, version: c.version, made_at: Clock.now().toISOString() });
       } catch (err) { result.textContent = S.failed + ": " + (err && err.message ? err.message : err); result.className = "error"; button.disabled = false; return; }
       result.textContent = S.action_queued; result.className = "";
+      // Until it is sent the button stays disabled and the queue tab lists it.
+      Outcomes.listen(key, (out) => {
+        result.textContent = out.text;
+        result.className = out.ok ? "ok" : "error";
+        if (out.ok) { loadTasks(); setTimeout(() => { if (!$("#case").hidden) openCase(number); }, 800); }
+      });
       await showQueue();
       await flush();
-      const out = outcomes.get(key);
-      if (!out) return; // still waiting for signal: the button stays disabled, the queue tab shows it
-      result.textContent = out.text;
-      result.className = out.ok ? "ok" : "error";
-      if (out.ok) { loadTasks(); setTimeout(() => openCase(number), 800); }
     });
     return form;
   });
