@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from city.coords import distance_m
+from city.models import Role
 
 from . import positions
 
@@ -39,5 +41,13 @@ def nearest_inspectors(
         logger.warning("position store unavailable: nearest inspectors read from the trail", exc_info=True)
         found = [(p, distance_m(lng, lat, p.lng, p.lat)) for p in positions.latest_from_trail(now)]
         found = sorted([(p, d) for p, d in found if d <= radius_m], key=lambda pd: pd[1])
-    near = [Nearby(p.username, round(d), p.recorded_at) for p, d in found if p.on_duty and not p.is_stale(now)]
+    found = [(p, d) for p, d in found if p.on_duty and not p.is_stale(now)]
+    # The store may still hold someone who has since left (deactivated) or changed role: only
+    # active inspectors, as the database knows them now, are suggested.
+    current = set(
+        get_user_model()
+        .objects.filter(pk__in=[p.user_id for p, _ in found], is_active=True, groups__name=Role.INSPECTOR)
+        .values_list("pk", "username")
+    )
+    near = [Nearby(p.username, round(d), p.recorded_at) for p, d in found if (p.user_id, p.username) in current]
     return near[:limit]

@@ -100,3 +100,12 @@ def test_redis_down_the_trail_answers(city, monkeypatch):
 
     assert [n.username for n in found] == ["inspector2", "inspector1"]
     assert 55 <= found[0].distance_m <= 65 and 295 <= found[1].distance_m <= 305
+
+
+def test_someone_who_left_is_not_suggested(city, store):
+    put(city, "inspector1", 100)
+    put(city, "inspector2", 200)
+    inspector1 = city.user("inspector1")
+    inspector1.is_active = False
+    inspector1.save()
+    assert [n.username for n in nearest_inspectors(LNG, LAT, now=NOW)] == ["inspector2"]

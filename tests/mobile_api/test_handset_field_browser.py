@@ -54,7 +54,7 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     phone.goto(f"{live_url}/m/")
     sign_in(phone)
     phone.wait_for_function("document.querySelector('#position').textContent.includes('104.17')")
-    expect(phone.locator("#duty-state")).to_have_text("不在岗")
+    expect(phone.locator("#track-state")).to_have_text("不在岗")
     phone.evaluate("window.handset.flush()")
     assert PositionSample.objects.count() == 0  # off duty: nothing sampled
 
@@ -67,9 +67,9 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     board.wait_for_function("window.cityMap.board.socket && window.cityMap.board.socket.readyState === 1")
     time.sleep(0.3)  # the resume round trip
 
-    phone.click("#duty")
-    expect(phone.locator("#duty-state")).to_have_text("在岗")
-    expect(phone.locator("#duty-hint")).to_contain_text("页面在后台超过 10 分钟即暂停记录")
+    phone.click("#track-toggle")
+    expect(phone.locator("#track-state")).to_have_text("在岗")
+    expect(phone.locator("#track-hint")).to_contain_text("页面在后台超过 10 分钟即暂停记录")
     walk = [(LNG + i * STEP, LAT) for i in range(5)]
 
     def marker_at(lng):
@@ -92,7 +92,7 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
             if i == 0:
                 screenshot(board, "map-inspector-live")
     phone.evaluate("window.handset.flush()")
-    expect(phone.locator("#duty-last")).to_contain_text("上次发送位置")
+    expect(phone.locator("#track-last")).to_contain_text("上次发送位置")
     assert phone.evaluate("window.handset.Samples.all().then(all => all.length)") == 0
     screenshot(phone, "handset-on-duty")
 
@@ -103,14 +103,69 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     assert abs(trail[0].recorded_at - datetime.now(UTC)).total_seconds() < 300
 
     # Going off duty takes the marker off the map, live; nothing more is sampled.
-    phone.click("#duty")
-    expect(phone.locator("#duty-state")).to_have_text("不在岗")
+    phone.click("#track-toggle")
+    expect(phone.locator("#track-state")).to_have_text("不在岗")
     board.wait_for_function("!window.cityMap.dots.has('inspector1')", timeout=10000)
     phone.clock.run_for(61_000)
     context.set_geolocation({"latitude": LAT, "longitude": LNG + 6 * STEP})
     phone.evaluate("window.handset.flush()")
     assert PositionSample.objects.filter(user=city.user("inspector1")).count() == len(walk)
     map_ctx.close()
+    context.close()
+
+
+def test_a_page_hidden_more_than_ten_minutes_samples_nothing_and_says_so(live_url, browser, city):
+    login_with_real_hasher(city.user("inspector1"))
+    context = browser.new_context(
+        locale="zh-CN", geolocation={"latitude": LAT, "longitude": LNG}, permissions=["geolocation"],
+        viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True,
+    )  # fmt: skip
+    phone = context.new_page()
+    phone.clock.install()
+    sent = []  # the points the page sends (the server keeps one per 30 s of its own clock)
+    phone.on(
+        "request",
+        lambda r: sent.extend(p["lng"] for p in r.post_data_json["positions"]) if "/positions" in r.url else None,
+    )
+    phone.goto(f"{live_url}/m/")
+    sign_in(phone)
+    phone.wait_for_function("document.querySelector('#position').textContent.includes('104.17')")
+    phone.click("#track-toggle")
+    expect(phone.locator("#track-state")).to_have_text("在岗")
+    phone.evaluate("window.handset.flush()")
+    assert sent == [LNG]
+
+    def visible(shown):
+        phone.evaluate(
+            f"""() => {{
+                const hidden = {str(not shown).lower()};
+                Object.defineProperty(document, "hidden", {{ configurable: true, get: () => hidden }});
+                document.dispatchEvent(new Event("visibilitychange"));
+            }}"""
+        )
+
+    visible(False)  # the phone in a pocket, the page in the background
+    phone.clock.run_for(601_000)  # standing still: a point a minute while the fix is fresh, then none
+    phone.evaluate("window.handset.flush()")
+    assert set(sent) == {LNG}
+    # Walking on: the page no longer watches the GPS, samples nothing, sends nothing.
+    context.set_geolocation({"latitude": LAT, "longitude": LNG + STEP})
+    phone.clock.run_for(120_000)
+    phone.evaluate("window.handset.flush()")
+    assert set(sent) == {LNG}
+
+    visible(True)
+    expect(phone.locator("#track-note")).to_be_visible()
+    expect(phone.locator("#track-note")).to_contain_text("页面在后台超过 10 分钟")
+    phone.wait_for_function(f"document.querySelector('#position').textContent.includes('{LNG + STEP:.5f}')")
+    # (the watch may first hand back the fix it had: the next point comes within the 10 s rule)
+    phone.clock.run_for(11_000)
+    for _ in range(40):  # the sample is written to IndexedDB, then sent
+        phone.evaluate("window.handset.flush()")
+        if sent[-1] != LNG:
+            break
+        time.sleep(0.25)
+    assert sent[-1] == pytest.approx(LNG + STEP)  # sampling again once seen
     context.close()
 
 

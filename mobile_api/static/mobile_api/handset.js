@@ -663,7 +663,7 @@ const Mine = {
 // (attendance) can set it the same way through window.handset.setOnDuty(true | false). While on
 // duty the page samples its position for the trail; off duty it samples nothing.
 const Duty = {
-  key: () => "handset.on_duty",
+  key: () => "handset.track_on",
   get on() { return !!Auth.username && localStorage.getItem(this.key()) === Auth.username; },
   async set(on) {
     on = !!on;
@@ -732,17 +732,17 @@ const Track = {
 async function renderDuty() {
   const user = Auth.user;
   const inspector = !!user && (user.roles || []).includes("inspector");
-  $("#duty-bar").hidden = !inspector;
+  $("#track").hidden = !inspector;
   if (!inspector) return;
   const on = Duty.on;
-  $("#duty-state").textContent = on ? S.on_duty : S.off_duty;
-  $("#duty-state").className = "duty-state " + (on ? "on" : "off");
-  $("#duty").textContent = on ? S.go_off_duty : S.go_on_duty;
-  $("#duty-hint").hidden = !on;
+  $("#track-state").textContent = on ? S.on_duty : S.off_duty;
+  $("#track-state").className = "track-state " + (on ? "on" : "off");
+  $("#track-toggle").textContent = on ? S.go_off_duty : S.go_on_duty;
+  $("#track-hint").hidden = !on;
   const sent = JSON.parse(localStorage.getItem("handset.track_sent_at") || "null");
   const last = sent && sent.user === Auth.username ? `${S.last_sent} ${new Date(sent.at).toLocaleTimeString()}` : S.never_sent;
   const waiting = (await Samples.mine().catch(() => [])).filter((x) => !x.off_duty).length;
-  $("#duty-last").textContent = last + (waiting ? " · " + fmt(S.positions_waiting, { n: waiting }) : "");
+  $("#track-last").textContent = last + (waiting ? " · " + fmt(S.positions_waiting, { n: waiting }) : "");
 }
 
 // Battery: a page hidden longer than hidden_pause_s stops watching the GPS and sampling; it
@@ -760,7 +760,7 @@ document.addEventListener("visibilitychange", () => {
     clearTimeout(pauseTimer);
     if (Track.paused) {
       Track.paused = false;
-      const note = $("#duty-note");
+      const note = $("#track-note");
       note.textContent = fmt(S.track_paused, { from: new Date(hiddenSince).toLocaleTimeString(), to: new Date().toLocaleTimeString() });
       note.hidden = false;
       if (Auth.token) locate();
@@ -886,7 +886,7 @@ $("#logout").addEventListener("click", async () => {
 });
 $("#report-form").addEventListener("submit", submitReport);
 const reportPhotos = photoPicker($("#report-form input[name=photos]"));
-$("#duty").addEventListener("click", async (e) => {
+$("#track-toggle").addEventListener("click", async (e) => {
   e.target.disabled = true; // one click, one change
   try { await Duty.set(!Duty.on); } finally { e.target.disabled = false; }
 });
