@@ -31,6 +31,8 @@ def menu_for(user) -> list[dict]:
         items.append({"key": "wall", "url": reverse("maps:wall"), "label": _("大屏")})
     if may_see_evaluation(user):
         items.append({"key": "evaluation", "url": reverse("evaluation:index"), "label": _("综合评价")})
+    if has_role(user, Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
+        items.append({"key": "field", "url": reverse("field:report"), "label": _("考勤与巡查")})
     if has_role(user, Role.INSPECTOR):
         items.append({"key": "handset", "url": reverse("mobile_api:handset"), "label": _("城管通")})
     if user.is_staff:
