@@ -13,20 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from city.models import Role
-from city.roles import has_role
 from citymgmt.errors import InvalidData
 from citymgmt.field_labels import readable
 from citymgmt.query import parse_day, parse_month
 
-from . import reports
+from . import access, reports
 from .attendance import status_label
-
-REPORT_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
-
-
-def may_see(user) -> bool:
-    return has_role(user, *REPORT_ROLES)
 
 
 def _columns(by: str, single_day: bool) -> list[tuple[str, str]]:
@@ -81,7 +73,7 @@ def _span(query) -> tuple:
 @login_required
 @require_GET
 def report(request, fmt: str = "html"):
-    if not may_see(request.user):
+    if not access.may_see_everyones(request.user):
         raise PermissionDenied
     by = request.GET.get("by", "inspector")
     try:

@@ -22,6 +22,7 @@ from citymgmt.errors import Forbidden, InvalidData
 from citymgmt.query import parse_day, query_int
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
+from field import access as field_access
 from field import coverage, positions
 from field import track as field_track
 
@@ -178,6 +179,8 @@ def track(request):
     """轨迹回放: an inspector's trail on a day (GeoJSON points in time order) and the case actions they
     took that day (reports, verifications, checks), each at its case's point.
     ?inspector=USERNAME&date=YYYY-MM-DD."""
+    if not field_access.may_see_everyones(request.user):
+        raise Forbidden(_("只有值班长和领导可以查看监督员轨迹。"))
     day, error = parse_day(request.GET.get("date", ""))
     if error:
         raise InvalidData(_("日期须为 YYYY-MM-DD，且在 2000 至 2099 年之间。"), fields={"date": error})

@@ -15,6 +15,7 @@ from dispatch.access import CITY_WIDE_ROLES
 from dispatch.labels import client_table, js_labels
 from dispatch.models import State
 from field import coverage
+from field.access import may_see_everyones
 
 from . import builder, queries
 
@@ -99,7 +100,7 @@ def _case_page_for(user) -> str:
 
 @login_required
 def command_map(request):
-    return _page(request, "maps/command.html", title=_("指挥地图"), replay=True)
+    return _page(request, "maps/command.html", title=_("指挥地图"), replay=may_see_everyones(request.user))
 
 
 @login_required

@@ -12,7 +12,7 @@ from city.models import Role
 from city.roles import has_role
 from citymgmt.errors import Forbidden, InvalidData, NotFound
 from citymgmt.query import parse_day
-from field import attendance, coverage, track
+from field import access, attendance, coverage, track
 
 from ..schema import errors
 from ..serializers import AttendanceSerializer, CoverageSerializer, DayQuerySerializer, DutySerializer, TrackSerializer
@@ -55,10 +55,7 @@ class AttendanceView(APIView):
 
 def _inspector_and_day(request, username):
     """The inspector asked about (themselves, or anyone for supervisors and leaders) and the day."""
-    me = request.user
-    if username != me.username and not has_role(me, Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
-        raise Forbidden(_("监督员只能查看自己的轨迹和覆盖。"))
-    if username == me.username and not has_role(me, Role.INSPECTOR, Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
+    if not access.may_see_trail_of(request.user, username):
         raise Forbidden(_("监督员只能查看自己的轨迹和覆盖。"))
     raw = request.query_params.get("date")
     day = timezone.localdate()

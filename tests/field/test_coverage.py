@@ -163,3 +163,27 @@ def test_without_a_date_today(api, walked):
     body = api("inspector1").get("/api/v1/inspectors/inspector1/coverage").json()
     assert body["date"] == "2026-11-24"
     assert body["points"] == 2
+
+
+@pytest.mark.parametrize(
+    ("viewer", "query", "status"),
+    [
+        ("supervisor", {"inspector": "inspector1", "date": "2026-11-24"}, 200),
+        ("leader", {"inspector": "inspector1", "date": "2026-11-24"}, 200),
+        ("dispatcher", {"inspector": "inspector1", "date": "2026-11-24"}, 403),
+        ("calltaker", {"inspector": "inspector1", "date": "2026-11-24"}, 403),
+        ("inspector1", {"inspector": "inspector1", "date": "2026-11-24"}, 403),  # a staff page, not the handset's
+        ("supervisor", {"inspector": "inspector1", "date": "2026-13-01"}, 400),
+        ("supervisor", {"inspector": "nobody", "date": "2026-11-24"}, 400),
+        ("supervisor", {"inspector": "a\x00b", "date": "2026-11-24"}, 400),
+    ],
+)
+def test_replay_feed(client, walked, make_case, viewer, query, status):
+    make_case("reported", actor=walked.user("inspector1"), source="inspector", now=T0 + timedelta(minutes=1))
+    client.force_login(walked.user(viewer))
+    r = client.get("/maps/api/track.json", query)
+    assert r.status_code == status
+    if status == 200:
+        body = r.json()
+        assert len(body["track"]["features"]) == 2
+        assert [a["action"] for a in body["actions"]] == ["report"]

@@ -62,3 +62,19 @@ def test_slider_moves_the_marker_along_the_trail(live_url, browser, city, make_c
     assert any(report.number in t for t in tooltips)
     assert outside == [] and failed == []
     ctx.close()
+
+
+def test_case_page_shows_the_reporters_trail_around_the_report(live_url, browser, city, make_case):
+    one = city.user("inspector1")
+    minutes = [-40, -10, 0, 20, 35]  # ± 30 min around the report: the middle three
+    PositionSample.objects.bulk_create(
+        [
+            PositionSample(user=one, lng=LNG + k * 1e-5, lat=LAT, recorded_at=T0 + timedelta(minutes=m))
+            for k, m in enumerate(minutes)
+        ]
+    )
+    case = make_case("reported", actor=one, source="inspector", now=T0)
+    ctx, page, outside, failed = open_map(browser, live_url, city.user("supervisor"), f"/cases/{case.number}/")
+    expect(page.locator("#case-map")).to_have_attribute("data-trail-points", "3", timeout=15000)
+    assert outside == [] and failed == []
+    ctx.close()
