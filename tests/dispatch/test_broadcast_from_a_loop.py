@@ -3,7 +3,6 @@ event loop of its own (a script driving a browser through Playwright's sync API 
 
 import asyncio
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from dispatch import broadcast
@@ -11,13 +10,13 @@ from dispatch import broadcast
 
 def test_send_from_a_thread_with_a_running_loop_reaches_the_group():
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(broadcast.BOARD_GROUP, channel)
 
-    async def inside_a_loop():
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(broadcast.BOARD_GROUP, channel)
         # Called synchronously while this thread's loop runs, as on_commit hooks are.
         broadcast._send({"type": "event", "id": 1}, {broadcast.BOARD_GROUP})
+        return await asyncio.wait_for(layer.receive(channel), timeout=5)
 
-    asyncio.run(inside_a_loop())
-    received = async_to_sync(layer.receive)(channel)
+    received = asyncio.run(scenario())
     assert received == {"type": "case.event", "message": {"type": "event", "id": 1}}
