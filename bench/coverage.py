@@ -49,29 +49,46 @@ def build(args):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from city.models import ResponsibilityGrid
+    from city import grid
+    from city.models import Community, GridCell, ResponsibilityGrid, Street
     from field.models import ClockEvent
-    from tests.factories import CELL_H, CELL_W, build_city
+    from tests.factories import CELL_H, CELL_W, build_city, square
 
     per_row = 10
-    rows_of_blocks = -(-args.inspectors // per_row)
     x0, y0 = 104.10, 36.50
     started = time.perf_counter()
-    city = build_city(columns=per_row * BLOCK_W, rows=rows_of_blocks * BLOCK_H, origin=(x0, y0), password=None)
-    cells = city.cells  # row-major from the south-west corner
-    columns = per_row * BLOCK_W
+    build_city(columns=1, rows=1, origin=(x0 - 0.01, y0 - 0.01), password=None)  # roles, calendar, one street
+    street = Street.objects.get()
+    # One community of 5 × 4 cells per inspector, the blocks side by side in rows of ten.
+    communities = Community.objects.bulk_create(
+        [Community(street=street, code=f"{street.code}{k + 2:03d}", name=f"社区 {k}") for k in range(args.inspectors)]
+    )
+    cells, blocks = [], []
+    for k, community in enumerate(communities):
+        bx, by = x0 + (k % per_row) * BLOCK_W * CELL_W, y0 + (k // per_row) * BLOCK_H * CELL_H
+        blocks.append((bx, by))
+        for j in range(BLOCK_H):
+            for i in range(BLOCK_W):
+                x, y = bx + i * CELL_W, by + j * CELL_H
+                cells.append(
+                    GridCell(
+                        community=community, code=f"{community.code}{j * BLOCK_W + i + 1:02d}", geometry=square(x, y),
+                        area_m2=10000, min_lng=x, min_lat=y, max_lng=x + CELL_W, max_lat=y + CELL_H,
+                        center_lng=x + CELL_W / 2, center_lat=y + CELL_H / 2,
+                    )
+                )  # fmt: skip
+    cells = GridCell.objects.bulk_create(cells)
+    grid.invalidate()
     User = get_user_model()
     users = User.objects.bulk_create([User(username=f"insp{k:04d}", password="!") for k in range(args.inspectors)])
     group = Group.objects.get(name="inspector")
     User.groups.through.objects.bulk_create([User.groups.through(user_id=u.pk, group_id=group.pk) for u in users])
     ResponsibilityGrid.objects.all().delete()  # the test city's own
-    blocks = []
+    per = BLOCK_W * BLOCK_H
     for k, u in enumerate(users):
-        bx, by = (k % per_row) * BLOCK_W, (k // per_row) * BLOCK_H
         rg = ResponsibilityGrid.objects.create(code=f"RG{k:04d}", name=f"责任网格 {k}")
-        rg.cells.set([cells[(by + j) * columns + bx + i] for j in range(BLOCK_H) for i in range(BLOCK_W)])
+        rg.cells.set(cells[k * per : (k + 1) * per])
         rg.inspectors.set([u])
-        blocks.append((x0 + bx * CELL_W, y0 + by * CELL_H))
     print(f"city: {len(cells)} cells, {len(users)} inspectors with {BLOCK_W * BLOCK_H} cells each "
           f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
 
