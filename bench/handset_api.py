@@ -156,6 +156,7 @@ def run(args):
         seconds, latencies, errors = load(server.port, positions, args.requests, args.concurrency)
         per_request = report(f"POST /api/v1/positions ×{args.batch}", seconds, latencies, errors)
         print(f"{'':<34} {per_request * args.batch:8.1f} positions/s")
+        print(f"positions / bare JSON ratio: {per_request / base:.3f} (requests of {args.batch} points)")
         print(f"report / bare JSON ratio: {reports / base:.3f} (a report costs {base / reports:.1f}× a bare request)")
         print(f"cases in the database: {Case.objects.count()}, trail points kept: {PositionSample.objects.count()}")
     finally:

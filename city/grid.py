@@ -185,29 +185,31 @@ class _Index:
                 return self.infos[c]
         return None
 
-    def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> list[CellInfo | None]:
+    def indices_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """For each point, the position of its cell in `infos` (code order), or -1 outside every cell."""
         n = len(lng)
-        result: list[CellInfo | None] = [None] * n
+        out = np.full(n, -1, dtype=np.int64)
         if not n or not len(self.infos):
-            return result
+            return out
         with np.errstate(invalid="ignore"):
             fx = (lng - self.x0) * self.inv_s
             fy = (lat - self.y0) * self.inv_s
             inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
         pos = np.flatnonzero(inside)
         v = self.buckets_np[fy[pos].astype(np.int64) * self.nx + fx[pos].astype(np.int64)]
-        infos = self.infos
-        for p, c in zip(pos[v >= 0].tolist(), v[v >= 0].tolist(), strict=True):
-            result[p] = infos[c]
+        out[pos[v >= 0]] = v[v >= 0]
         rest = pos[v < -1]
         if len(rest):
             pt_idx, cell_idx = self.tree.query(shapely.points(lng[rest], lat[rest]), predicate="intersects")
-            best = np.full(len(rest), len(infos), dtype=np.int64)
+            best = np.full(len(rest), len(self.infos), dtype=np.int64)
             np.minimum.at(best, pt_idx, cell_idx)
-            for p, c in zip(rest.tolist(), best.tolist(), strict=True):
-                if c < len(infos):
-                    result[p] = infos[c]
-        return result
+            found = best < len(self.infos)
+            out[rest[found]] = best[found]
+        return out
+
+    def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> list[CellInfo | None]:
+        infos = self.infos
+        return [infos[i] if i >= 0 else None for i in self.indices_many(lng, lat).tolist()]
 
 
 # ---------------------------------------------------------------------------------------------- state
@@ -267,6 +269,15 @@ def locate_many(points) -> list[CellInfo | None]:
     """`locate` for many points at once: a sequence of (lng, lat) pairs or an (n, 2) array."""
     arr = np.asarray(points, dtype=float).reshape(-1, 2)
     return shared.get().locate_many(np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1]))
+
+
+def cell_indices(lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, list[CellInfo]]:
+    """`locate` in bulk without a Python object per point: each point's position in the returned
+    cell list (one snapshot of the grid, in code order), or -1 outside every cell."""
+    index = shared.get()
+    lng = np.ascontiguousarray(lng, dtype=float)
+    lat = np.ascontiguousarray(lat, dtype=float)
+    return index.indices_many(lng, lat), index.infos
 
 
 def city_extent() -> dict | None:

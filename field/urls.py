@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "field"
 urlpatterns = [
+    path("reports/", report_views.report, name="report"),
+    path("reports.<str:fmt>", report_views.report, name="report-export"),
     path("cases/<str:number>/nearest-inspectors", views.case_nearest_inspectors, name="case-nearest-inspectors"),
 ]

@@ -28,6 +28,7 @@ TRACK = {"min_interval_s": 10, "min_move_m": 10, "idle_s": 60, "batch": MAX_POSI
 
 SHELL = [
     "mobile_api/handset.js",
+    "mobile_api/attendance.js",
     "mobile_api/handset.css",
     "mobile_api/icon-192.png",
     "mobile_api/icon-512.png",
@@ -65,14 +66,23 @@ def _strings() -> dict:
         "mine_updated": _("更新于 {at}"),
         "no_reports": _("暂无上报"),
         "timeline": _("流转记录"),
-        "on_duty": _("在岗"),
-        "off_duty": _("不在岗"),
-        "go_on_duty": _("上岗"),
-        "go_off_duty": _("下岗"),
         "last_sent": _("上次发送位置"),
         "never_sent": _("尚未发送位置"),
         "positions_waiting": _("{n} 个位置待发送"),
         "track_paused": _("页面在后台超过 10 分钟，{from} 至 {to} 暂停记录位置（省电）。"),
+    }
+    return {k: str(v) for k, v in words.items()}
+
+
+def _duty_strings() -> dict:
+    """The clock in / clock out bar's words (attendance.js)."""
+    words = {
+        "on_duty": _("在岗"),
+        "off_duty": _("未上班"),
+        "clock_in": _("上班打卡"),
+        "clock_out": _("下班打卡"),
+        "locating": _("正在定位……"),
+        "no_location": _("无法定位：请打开定位权限"),
     }
     return {k: str(v) for k, v in words.items()}
 
@@ -91,6 +101,7 @@ def handset(request):
         "report_roles": sorted(str(role) for role in TRANSITIONS["report"].roles),
         "lang": request.LANGUAGE_CODE,
         "track": TRACK,
+        "duty": _duty_strings(),
     }
     hint = _(
         "在岗时记录巡查位置：至多每 %(every)d 秒一次，移动 %(move)d 米以上或满 %(idle)d 秒才记一个点；"

@@ -54,9 +54,9 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     phone.goto(f"{live_url}/m/")
     sign_in(phone)
     phone.wait_for_function("document.querySelector('#position').textContent.includes('104.17')")
-    expect(phone.locator("#track-state")).to_have_text("不在岗")
+    expect(phone.locator("#clock-in")).to_be_visible()
     phone.evaluate("window.handset.flush()")
-    assert PositionSample.objects.count() == 0  # off duty: nothing sampled
+    assert PositionSample.objects.count() == 0  # not clocked in: nothing sampled
 
     # The command map, live.
     map_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
@@ -67,8 +67,8 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     board.wait_for_function("window.cityMap.board.socket && window.cityMap.board.socket.readyState === 1")
     time.sleep(0.3)  # the resume round trip
 
-    phone.click("#track-toggle")
-    expect(phone.locator("#track-state")).to_have_text("在岗")
+    phone.click("#clock-in")  # 上班打卡: on duty, the trail starts
+    expect(phone.locator("#duty-state")).to_contain_text("在岗")
     expect(phone.locator("#track-hint")).to_contain_text("页面在后台超过 10 分钟即暂停记录")
     walk = [(LNG + i * STEP, LAT) for i in range(5)]
 
@@ -102,9 +102,9 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     assert all(31 <= g < 40 for g in gaps), gaps  # the points' own times, from the phone's clock
     assert abs(trail[0].recorded_at - datetime.now(UTC)).total_seconds() < 300
 
-    # Going off duty takes the marker off the map, live; nothing more is sampled.
-    phone.click("#track-toggle")
-    expect(phone.locator("#track-state")).to_have_text("不在岗")
+    # Clocking out takes the marker off the map, live; nothing more is sampled.
+    phone.click("#clock-out")
+    expect(phone.locator("#clock-in")).to_be_visible()
     board.wait_for_function("!window.cityMap.dots.has('inspector1')", timeout=10000)
     phone.clock.run_for(61_000)
     context.set_geolocation({"latitude": LAT, "longitude": LNG + 6 * STEP})
@@ -130,8 +130,8 @@ def test_a_page_hidden_more_than_ten_minutes_samples_nothing_and_says_so(live_ur
     phone.goto(f"{live_url}/m/")
     sign_in(phone)
     phone.wait_for_function("document.querySelector('#position').textContent.includes('104.17')")
-    phone.click("#track-toggle")
-    expect(phone.locator("#track-state")).to_have_text("在岗")
+    phone.click("#clock-in")
+    expect(phone.locator("#duty-state")).to_contain_text("在岗")
     phone.evaluate("window.handset.flush()")
     assert sent == [LNG]
 

@@ -659,9 +659,9 @@ const Mine = {
 
 // ------------------------------------------------------------------ on duty: the patrol trail
 
-// 在岗 (on duty) is one switch: the toggle on this page sets it, and clock-in / clock-out
-// (attendance) can set it the same way through window.handset.setOnDuty(true | false). While on
-// duty the page samples its position for the trail; off duty it samples nothing.
+// 在岗 (on duty) is one switch, set by clock in / clock out (attendance.js) through
+// window.handset.setOnDuty(true | false). While on duty the page samples its position for the
+// trail; off duty it samples nothing.
 const Duty = {
   key: () => "handset.track_on",
   get on() { return !!Auth.username && localStorage.getItem(this.key()) === Auth.username; },
@@ -677,7 +677,6 @@ const Duty = {
     Track.last = null;
     if (on) Track.sample(position);
     renderDuty();
-    document.dispatchEvent(new CustomEvent("handset:duty", { detail: { on } }));
     await flush();
   },
 };
@@ -729,16 +728,14 @@ const Track = {
   },
 };
 
+// The trail bar, while on duty: when a position was last sent, how many wait, the battery rule.
 async function renderDuty() {
   const user = Auth.user;
   const inspector = !!user && (user.roles || []).includes("inspector");
-  $("#track").hidden = !inspector;
-  if (!inspector) return;
-  const on = Duty.on;
-  $("#track-state").textContent = on ? S.on_duty : S.off_duty;
-  $("#track-state").className = "track-state " + (on ? "on" : "off");
-  $("#track-toggle").textContent = on ? S.go_off_duty : S.go_on_duty;
-  $("#track-hint").hidden = !on;
+  const on = inspector && Duty.on;
+  $("#track").hidden = !on;
+  if (!on) return;
+  $("#track-hint").hidden = false;
   const sent = JSON.parse(localStorage.getItem("handset.track_sent_at") || "null");
   const last = sent && sent.user === Auth.username ? `${S.last_sent} ${new Date(sent.at).toLocaleTimeString()}` : S.never_sent;
   const waiting = (await Samples.mine().catch(() => [])).filter((x) => !x.off_duty).length;
@@ -872,7 +869,6 @@ $("#login-form").addEventListener("submit", async (e) => {
   } catch (err) { $("#login-error").textContent = S.needs_network; }
 });
 $("#logout").addEventListener("click", async () => {
-  await Duty.set(false); // signing out ends the duty (the mark waits in the queue if offline)
   try { await api("DELETE", "/api/v1/auth/token"); } catch (e) { /* offline: forget it locally anyway */ }
   Auth.clear();
   LastId.clear();
@@ -886,10 +882,7 @@ $("#logout").addEventListener("click", async () => {
 });
 $("#report-form").addEventListener("submit", submitReport);
 const reportPhotos = photoPicker($("#report-form input[name=photos]"));
-$("#track-toggle").addEventListener("click", async (e) => {
-  e.target.disabled = true; // one click, one change
-  try { await Duty.set(!Duty.on); } finally { e.target.disabled = false; }
-});
+
 $("#locate").addEventListener("click", () => { described = null; locate(); describePosition(); });
 $("#report-address").addEventListener("input", (e) => { e.target.dataset.auto = ""; });
 $("#category-search").addEventListener("input", (e) => renderCategories(e.target.value));
