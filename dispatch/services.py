@@ -426,7 +426,7 @@ def _already_taken(case, action, actor, client_key) -> bool:
 
 def _conflict(case) -> Conflict:
     """A stale version, said in words: who last changed the case, when, how, and its state now."""
-    last = case.events.exclude(action="add_note").select_related("actor").order_by("-id").first()
+    last = case.events.select_related("actor").order_by("-id").first()
     state = State(case.state).label
     if last is None:
         return Conflict(current_version=case.version, state=case.state)

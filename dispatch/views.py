@@ -62,6 +62,7 @@ def console(request, name):
         "case_url": reverse("dispatch:case", args=["NUMBER"]),
         # Who is near a case now (the field app's feed; by URL name, dispatch imports no field code).
         "nearest_url": reverse("field:case-nearest-inspectors", args=["NUMBER"]),
+        "nearest_role": Role.INSPECTOR,  # a "user" field asking for this role gets the suggestion
         "throughput": [[key, str(word)] for key, word in board.throughput_words()],
         "reporter_kinds": {k: str(v) for k, v in display.reporter_kinds().items()},
         "department_id": department.pk if department else None,

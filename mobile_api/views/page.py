@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from city.models import Role
 from dispatch.labels import client_table
 from dispatch.models import State
 from dispatch.photos import MAX_PHOTOS
@@ -101,6 +102,7 @@ def handset(request):
         "report_roles": sorted(str(role) for role in TRANSITIONS["report"].roles),
         "lang": request.LANGUAGE_CODE,
         "track": TRACK,
+        "track_role": str(Role.INSPECTOR),  # who samples a patrol trail while on duty
         "duty": _duty_strings(),
     }
     hint = _(

@@ -275,7 +275,7 @@
   function actionForm(action, c) {
     const t = W.transitions[action] || { fields: [], photos: "none", max_photos: 0 };
     const parts = t.fields.map((f) => el("label", {}, f.label, marker(f.required), " ", inputFor(f, c)));
-    const inspectorField = t.fields.find((f) => f.kind === "user" && f.role === "inspector");
+    const inspectorField = t.fields.find((f) => f.kind === "user" && f.role === config.nearest_role);
     if (inspectorField) parts.push(nearestInspectors(c, inspectorField.name));
     if (t.photos !== "none") {
       parts.push(el("label", {}, WORDS.photos, marker(t.photos === "required"), " ",

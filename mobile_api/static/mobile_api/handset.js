@@ -731,7 +731,7 @@ const Track = {
 // The trail bar, while on duty: when a position was last sent, how many wait, the battery rule.
 async function renderDuty() {
   const user = Auth.user;
-  const inspector = !!user && (user.roles || []).includes("inspector");
+  const inspector = !!user && (user.roles || []).includes(CFG.track_role);
   const on = inspector && Duty.on;
   $("#track").hidden = !on;
   if (!on) return;
