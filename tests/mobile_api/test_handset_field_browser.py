@@ -76,12 +76,15 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
         board.wait_for_function(
             f"""(() => {{ const d = window.cityMap.dots.get('inspector1');
                 return d && Math.abs(d.getLatLng().lng - {lng}) < 1e-7; }})()""",
-            timeout=10000,
+            timeout=20000,  # a loaded machine
         )
 
     for i, (lng, lat) in enumerate(walk):
         if i == len(walk) - 1:
-            time.sleep(5.5)  # the boards hear of an inspector at most once per 5 s: the last point is heard
+            # The boards hear of an inspector at most once per 5 s: with everything before sent,
+            # the last point is heard.
+            phone.evaluate("window.handset.flush()")
+            time.sleep(5.5)
         if i:
             phone.clock.run_for(31_000)  # a walk with a point every 31 s (the server keeps one per 30 s)
             context.set_geolocation({"latitude": lat, "longitude": lng})
@@ -105,7 +108,7 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
     # Clocking out takes the marker off the map, live; nothing more is sampled.
     phone.click("#clock-out")
     expect(phone.locator("#clock-in")).to_be_visible()
-    board.wait_for_function("!window.cityMap.dots.has('inspector1')", timeout=10000)
+    board.wait_for_function("!window.cityMap.dots.has('inspector1')", timeout=20000)
     phone.clock.run_for(61_000)
     context.set_geolocation({"latitude": LAT, "longitude": LNG + 6 * STEP})
     phone.evaluate("window.handset.flush()")
