@@ -17,6 +17,7 @@ FIELD_LABELS = {
     "end_date": _("结束日期"), "media_url": _("照片链接"), "page_size": _("每页条数"), "service_code": _("类别"),
     "service_request_id": _("案卷号"), "status": _("状态"), "body": _("请求内容"),
     "instruction": _("领导批示"), "supervision": _("督办"), "action": _("操作"), "date": _("日期"),
+    "by": _("汇总方式"),
 }  # fmt: skip
 PROBLEM_LABELS = {
     "required": _("必填"), "invalid": _("格式不对"), "unknown": _("不认识这个值"), "ambiguous": _("不唯一"),
