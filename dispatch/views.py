@@ -316,6 +316,7 @@ def intake(request):
                 "add_note": _("记为补充情况"),
                 "repeat_call": _("市民再次来电反映。"),
                 "noted": _("已记录"),
+                "no_answer": _("没有收到服务器的回答，请稍后查看案卷状态。"),
             },
             "title": _("热线受理"),
             "categories": categories,

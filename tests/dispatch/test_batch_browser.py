@@ -164,6 +164,7 @@ def test_intake_shows_the_callers_earlier_cases_and_notes_a_repeat_call(live_url
     expect(page.locator("#earlier")).to_contain_text("不要重复立案")
     line.locator("button").click()
     expect(line).to_contain_text("已记录", timeout=10000)
+    expect(line.locator("button")).to_be_disabled()  # one click, one note
     screenshot(page, "intake-earlier-cases")
     (note,) = CaseEvent.objects.filter(case=earlier, action="add_note")
     assert note.note == "垃圾还在，又来电" and note.actor == city.user("calltaker")
