@@ -170,3 +170,37 @@ def test_intake_shows_the_callers_earlier_cases_and_notes_a_repeat_call(live_url
     assert note.note == "垃圾还在，又来电" and note.actor == city.user("calltaker")
     assert Case.objects.count() == 1  # a note on the existing case, not a new one
     ctx.close()
+
+
+def test_d_dispatches_to_the_suggestion_and_u_urges_with_the_bars_note(live_url, browser, city, make_case):
+    waiting = make_case("registered")
+    late = make_case("dispatched")
+    Case.objects.filter(pk=late.pk).update(light="red")  # listed under 红灯 (the worker would turn it)
+    ctx, page = open_page(browser, live_url, city.user("dispatcher"), "/console/dispatch/")
+    expect(row(page, waiting.number)).to_be_visible(timeout=10000)
+    expect(row(page, late.number)).to_be_visible()
+    page.keyboard.press("?")
+    help_ = page.locator("#shortcut-help")
+    expect(help_.locator("kbd", has_text=re.compile("^d$"))).to_have_count(1)
+    expect(help_.locator("kbd", has_text=re.compile("^u$"))).to_have_count(1)
+    expect(help_.locator("kbd", has_text=re.compile("^r$"))).to_have_count(0)
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("j")  # the to-dispatch list comes first
+    expect(page.locator("#lists tr.cursor")).to_have_attribute("data-number", waiting.number)
+    page.keyboard.press("d")
+    expect(page.locator(f'#batch-results li.ok[data-number="{waiting.number}"]')).to_be_visible(timeout=15000)
+    assert Case.objects.get(pk=waiting.pk).department.code == "huanwei"
+
+    # 催办 needs a note: without one nothing is sent and the bar's note box is focused.
+    row(page, late.number).locator("td.pick input").check()
+    page.keyboard.press("u")
+    expect(page.locator("#action-status")).to_contain_text("意见")
+    expect(page.locator("#batch input[name=note]")).to_be_focused()
+    page.keyboard.type("今天内处置")
+    page.keyboard.press("Escape")
+    page.keyboard.press("u")
+    expect(page.locator(f'#batch-results li.ok[data-number="{late.number}"]')).to_be_visible(timeout=15000)
+    (urge,) = CaseEvent.objects.filter(case=late, action="urge")
+    assert urge.note == "今天内处置" and urge.actor == city.user("dispatcher")
+    ctx.close()

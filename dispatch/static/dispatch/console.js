@@ -378,7 +378,7 @@
     const overlay = $("#shortcut-help");
     overlay.replaceChildren(el("div", { class: "overlay-box" },
       el("h2", { id: "shortcut-help-title" }, T.shortcuts),
-      el("table", {}, el("tbody", {}, ...rows.map(([key, what]) => el("tr", {}, el("td", {}, el("kbd", {}, key)), el("td", {}, what))))),
+      el("dl", { class: "keys" }, ...rows.flatMap(([key, what]) => [el("dt", {}, el("kbd", {}, key)), el("dd", {}, what)])),
       el("button", { type: "button", onclick: () => { overlay.hidden = true; } }, T.key_close + " (Esc)")));
     overlay.addEventListener("click", (e) => { if (e.target === overlay) overlay.hidden = true; });
   }
