@@ -235,3 +235,25 @@ def test_the_console_config_offers_only_what_the_role_may_do(city):
     assert [f["name"] for f in dispatcher["actions"][0]["fields"]] == ["note"]  # the department comes per row
     assert config("leader", "dispatch")["batch"]["actions"] == []
     assert config("supervisor", "dispatch")["batch"]["shortcuts"] == {"u": "urge"}
+
+
+def test_refusals_and_the_bar_read_in_english(city, make_case):
+    import re
+
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    cases = [make_case("reported", source="inspector", actor=city.user("inspector1")) for _ in range(2)]
+    services.act(cases[0].number, "register", city.user("supervisor"), params={})
+    client = client_for(city, "supervisor")
+    body = json.dumps({"action": "register", "cases": rows(*cases)})
+    r = client.post("/console/supervision/batch", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    refused, done = r.json()["results"]
+    assert "someone else" in refused["message"] and "Registered" in refused["message"]
+    assert not cjk.search(refused["message"]) and done["state_label"] == "Registered"
+    r = client.post("/console/supervision/batch", "[]", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400 and not cjk.search(r.json()["error"]["message"])
+    html = client.get("/console/supervision/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    start = html.index('id="console-config"')
+    config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    words = [a["label"] + a["hint"] for a in config["batch"]["actions"]]
+    words += [config["strings"][k] for k in ("selected", "batch_summary", "key_next", "key_targets", "shortcuts")]
+    assert not [w for w in words if cjk.search(w)], words
