@@ -6,6 +6,7 @@ import json
 import pytest
 from django.test import Client
 
+from citymgmt.errors import InvalidData
 from dispatch import batch, services
 from dispatch.models import Case, CaseEvent
 
@@ -202,7 +203,7 @@ def test_a_case_outside_what_the_person_may_see_is_unknown(city, make_case):
     Case.objects.filter(pk=theirs.pk).update(department=city.departments["shizheng"])
     staff = city.user("staff_huanwei")
     assert set(visible_cases(staff).values_list("number", flat=True)) == {mine.number}
-    with pytest.raises(Exception, match="没有这些案卷"):
+    with pytest.raises(InvalidData, match=f"没有这些案卷：{theirs.number}$"):
         batch._check_known(staff, [mine.number, theirs.number])
 
 
