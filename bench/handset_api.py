@@ -24,8 +24,9 @@ def main():
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch", type=int, default=20, help="positions per POST /api/v1/positions")
+    parser.add_argument("--name", default="citymgmt_bench_handset", help="the throwaway database's name")
     args = parser.parse_args()
-    name = "citymgmt_bench_handset"
+    name = args.name
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
     setup(args.database, name)
     try:

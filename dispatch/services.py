@@ -349,15 +349,16 @@ def act(
     photo_files=(),
     role: str | None = None,
     expected_version: int | None = None,
-    client_key: str | None = None,
     now: datetime | None = None,
+    request_key: str | None = None,
 ) -> Case:
     """Take a workflow action on a case. Raises Forbidden (403), WrongState / Conflict (409) or
     InvalidData (400); on any error nothing is written and nothing is broadcast.
 
-    `client_key` (a handset's Idempotency-Key): the same person's same action with the same key
-    is a retry of one that was taken (its answer lost on a weak signal): it returns the case and
-    changes nothing, instead of a conflict with its own first attempt."""
+    `request_key` (a handset's Idempotency-Key, or a batch's key and the case number) makes a
+    resent request a no-op: the event written the first time keeps it, and a repeat by the same
+    person returns the case unchanged, even though the version moved (an answer lost on a weak
+    signal never turns into a conflict with its own first attempt)."""
     params = dict(params or {})
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -370,7 +371,7 @@ def act(
         case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
-        if client_key and _already_taken(case, action, actor, client_key):
+        if request_key and _already_done(case, action, actor, request_key):
             return case
         if expected_version is not None and case.version != expected_version:
             raise _conflict(case)
@@ -395,12 +396,12 @@ def act(
         case.save()
         data.update(clock_before)
         data["next_due_at"] = utc_iso(case.due_at)
+        if request_key:
+            data["request_key"] = request_key
         data.setdefault("department", _department_code(case.department_id or old_department_id))
         if checked_photos:
             saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
             data["photos"] = [p.pk for p in saved]
-        if client_key:
-            data["client_key"] = client_key
         _write_event(
             case,
             kind=CaseEvent.Kind.UPDATED,
@@ -419,33 +420,15 @@ def act(
     return case
 
 
-def _already_taken(case, action, actor, client_key) -> bool:
-    # Under the case's row lock: a retry racing its own first attempt waits, then finds it here.
-    return case.events.filter(action=action, actor=actor, data__client_key=client_key).exists()
-
-
-def _conflict(case) -> Conflict:
-    """A stale version, said in words: who last changed the case, when, how, and its state now."""
-    last = case.events.select_related("actor").order_by("-id").first()
-    state = State(case.state).label
-    if last is None:
-        return Conflict(current_version=case.version, state=case.state)
-    transition = TRANSITIONS.get(last.action)
-    who = (last.actor.get_full_name() or last.actor.username) if last.actor_id else _("系统")
-    message = _("案卷已被他人更新，本次操作未执行：%(who)s 于 %(at)s “%(action)s”，案卷现为“%(state)s”。") % {
-        "who": who,
-        "at": timezone.localtime(last.created_at).strftime("%m-%d %H:%M"),
-        "action": transition.label if transition else last.action,
-        "state": state,
-    }
-    return Conflict(
-        message,
-        current_version=case.version,
-        state=case.state,
-        changed_by=who,
-        changed_action=last.action,
-        changed_at=last.created_at.isoformat(),
-    )
+def _already_done(case, action, actor, request_key) -> bool:
+    """True when this request was applied before (a resent batch); a key another action or person
+    used is a conflict, never a second change."""
+    first = case.events.filter(data__request_key=request_key).only("action", "actor_id").first()
+    if first is None:
+        return False
+    if first.action != action or first.actor_id != getattr(actor, "pk", None):
+        raise Conflict(_("请求标识已用于另一操作。"), fields={"idempotency_key": "reused"})
+    return True
 
 
 def _clock(case, now) -> dict:

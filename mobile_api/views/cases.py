@@ -214,7 +214,7 @@ class CaseActionView(APIView):
             params=params,
             photo_files=files,
             expected_version=body.validated_data.get("version"),
-            client_key=_idempotency_key(request),
+            request_key=_idempotency_key(request),
         )
         case = visible_cases(request.user).select_related(*LIST_RELATED).filter(pk=case.pk).first() or case
         return _detail(case, request)

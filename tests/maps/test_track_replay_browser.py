@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from field.models import PositionSample
 from tests.conftest import CELL_W, LAT, LNG, T0
+from tests.live import screenshot
 from tests.maps.test_maps_browser import open_map
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_slider_moves_the_marker_along_the_trail(live_url, browser, city, make_c
     expect(form).to_have_attribute("data-index", "3")
     expect(page.locator("#replay-time")).to_have_text("09:00:30")
     assert marker() == pytest.approx(path[3])
+    screenshot(page, "map-track-replay")
     page.locator("#replay-slider").fill("5")
     expect(page.locator("#replay-time")).to_have_text("09:00:50")
     assert marker() == pytest.approx(path[5])

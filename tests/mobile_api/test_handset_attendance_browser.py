@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from field.models import ClockEvent
 from tests.conftest import LAT, LNG
+from tests.live import screenshot
 from tests.mobile_api.test_handset_page import login_with_real_hasher, open_phone, sign_in
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,7 @@ def test_clock_in_and_out_on_the_handset(live_url, browser, city):
     expect(page.locator("#clock-out")).to_be_visible(timeout=15000)
     expect(page.locator("#duty-state")).to_contain_text("在岗")
     assert page.evaluate("window.handsetDuty.onDuty") is True
+    screenshot(page, "handset-on-duty")
     (event,) = ClockEvent.objects.all()
     assert (event.action, event.lng, event.lat, event.cell_code) == (
         "clock_in",

@@ -273,7 +273,7 @@ def test_an_offline_handle_with_two_photos_is_sent_once(live_url, browser, city,
     assert case.state == "checking"
     assert CaseEvent.objects.filter(case=case, action="handle").count() == 1
     assert case.photos.filter(stage="handle").count() == 2
-    assert CaseEvent.objects.get(case=case, action="handle").data["client_key"] == lost[0]
+    assert CaseEvent.objects.get(case=case, action="handle").data["request_key"] == lost[0]
     context.close()
 
 
