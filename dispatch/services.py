@@ -431,6 +431,30 @@ def _already_done(case, action, actor, request_key) -> bool:
     return True
 
 
+def _conflict(case) -> Conflict:
+    """A stale version, said in words: who last changed the case, when, how, and its state now."""
+    last = case.events.select_related("actor").order_by("-id").first()
+    state = State(case.state).label
+    if last is None:
+        return Conflict(current_version=case.version, state=case.state)
+    transition = TRANSITIONS.get(last.action)
+    who = (last.actor.get_full_name() or last.actor.username) if last.actor_id else _("系统")
+    message = _("案卷已被他人更新，本次操作未执行：%(who)s 于 %(at)s “%(action)s”，案卷现为“%(state)s”。") % {
+        "who": who,
+        "at": timezone.localtime(last.created_at).strftime("%m-%d %H:%M"),
+        "action": transition.label if transition else last.action,
+        "state": state,
+    }
+    return Conflict(
+        message,
+        current_version=case.version,
+        state=case.state,
+        changed_by=who,
+        changed_action=last.action,
+        changed_at=last.created_at.isoformat(),
+    )
+
+
 def _clock(case, now) -> dict:
     """The stage clock in force when an action is taken, kept in its event: evaluation reads
     "on time" from the log, never from the case as it is later."""
