@@ -27,6 +27,9 @@ def upper_trigram(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         drop(schema_editor, BARE_TRIGRAM)
         create(schema_editor, UPPER_TRIGRAM, "(UPPER({}::text))")
+        # An index on an expression has no statistics until the table is analysed: without them the
+        # planner takes every word for rare and fetches all matches of a common one (1.4 s at 1M).
+        schema_editor.execute("ANALYZE dispatch_case")
 
 
 def bare_trigram(apps, schema_editor):
