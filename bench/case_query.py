@@ -143,6 +143,7 @@ def run(args):
     with_phone = Case.objects.filter(reporter_phone__startswith="139").order_by("id")
     some = with_phone[with_phone.count() // 3]
     queries = {
+        "no match (the view's floor)": {"q": "没有这个词"},
         "full number (jump)": {"q": some.number},
         "partial number": {"q": some.number[-9:]},
         "phone (call-taker)": {"q": some.reporter_phone},

@@ -249,7 +249,7 @@ class Page:
 
 
 PAGE_SIZE = 25
-COUNT_CAP = 1_000  # counting every match of a common word in a million costs more than the figure is worth
+COUNT_CAP = 500  # 20 pages; each 500 more matches of a common word cost ~15k rows read (bench/case_query.py)
 OFFSET_PAGES = 400  # numbered pages (sorts without a cursor, old links) stop here
 
 
