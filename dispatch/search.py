@@ -13,7 +13,9 @@ from enum import StrEnum
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db import connections
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +90,17 @@ def phone_forms(raw: str) -> list[str]:
     """The forms a number may be stored in, for an exact (indexed) match."""
     digits = normalise_phone(raw)
     return sorted({digits, f"+86{digits}", f"86{digits}"}) if digits else []
+
+
+def bigrams_match(pair: str) -> RawSQL:
+    """Cases whose address or description holds the two characters `pair`, by the GIN index of
+    migration dispatch.case_query_indexes (PostgreSQL only; the expression must be the index's)."""
+    return RawSQL(
+        'case_bigrams(UPPER("dispatch_case"."address"::text || \' \' || "dispatch_case"."description"))'
+        " @> ARRAY[UPPER(%s)]",
+        [pair],
+        output_field=BooleanField(),
+    )
 
 
 def may_search_phone(user) -> bool:
@@ -167,7 +180,10 @@ class CaseQuery(filters.FilterSet):
             return qs.filter(reporter_phone__in=phone_forms(value))
         # Words: address and description by trigram index on UPPER(column) (icontains' own form on
         # PostgreSQL, migration dispatch.case_query_indexes), a resident's name whole, by b-tree.
-        return qs.filter(Q(address__icontains=value) | Q(description__icontains=value) | Q(reporter_name=value))
+        words = Q(address__icontains=value) | Q(description__icontains=value)
+        if len(value) == 2 and connections[qs.db].vendor == "postgresql":
+            words &= Q(bigrams_match(value))  # no trigram in two characters: the character-pair index
+        return qs.filter(words | Q(reporter_name=value))
 
     def filter_phone(self, qs, name, value):
         if not value.strip():

@@ -164,3 +164,32 @@ def test_the_count_stops_at_its_cap_and_says_so(city, seven, monkeypatch):
     monkeypatch.setattr(search, "COUNT_CAP", 5)
     html = client.get("/cases/").content.decode()
     assert "超过 5 件" in html and "7 件" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("兰州路", "case_address_upper_trgm"),
+        ("井盖松动", "case_description_upper_trgm"),
+        ("异响", "case_words_bigrams"),  # two characters: no trigram, the character-pair index
+        ("0333334", "case_number_trgm"),
+    ],
+)
+def test_on_postgresql_each_kind_of_text_can_use_its_index(city, routed, text, index):
+    """The index expressions (migration dispatch.case_query_indexes) must be exactly what the query
+    writes, or PostgreSQL scans a million rows: with scans forbidden, the plan must name the index."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.http import QueryDict
+
+    if connection.vendor != "postgresql":
+        pytest.skip("index kinds exist on PostgreSQL only")
+    user = get_user_model().objects.get(username="calltaker")
+    found = search.search(user, QueryDict(f"q={text}"))
+    sql, params = found.values_list("pk", flat=True)[:26].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_indexscan = off")  # not the primary key's ordered scan either
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert index in plan, plan
