@@ -182,7 +182,9 @@ class CaseQuery(filters.FilterSet):
         # PostgreSQL, migration dispatch.case_query_indexes), a resident's name whole, by b-tree.
         words = Q(address__icontains=value) | Q(description__icontains=value)
         if len(value) == 2 and connections[qs.db].vendor == "postgresql":
-            words &= Q(bigrams_match(value))  # no trigram in two characters: the character-pair index
+            # No trigram in two characters: the character-pair index finds the rare ones; the LIKEs
+            # stay, so that for a common pair the newest cases are matched without computing pairs.
+            words &= Q(bigrams_match(value))
         return qs.filter(words | Q(reporter_name=value))
 
     def filter_phone(self, qs, name, value):

@@ -11,8 +11,9 @@ BARE_TRIGRAM = [("case_address_trgm", "address"), ("case_description_trgm", "des
 # Two-character words (积水, 异响) have no trigram: a GIN index over each case's character pairs
 # answers them (dispatch.search.bigrams_match writes the same expression).
 BIGRAMS_FUNCTION = """
-CREATE OR REPLACE FUNCTION case_bigrams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
-$$ SELECT coalesce(array_agg(DISTINCT substr(t, i, 2)), '{}') FROM generate_series(1, char_length(t) - 1) AS i $$
+CREATE OR REPLACE FUNCTION case_bigrams(t text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS
+$$ DECLARE pairs text[] := '{}'; i int;
+BEGIN FOR i IN 1 .. char_length(t) - 1 LOOP pairs := pairs || substr(t, i, 2); END LOOP; RETURN pairs; END $$
 """
 BIGRAMS_INDEX = (
     "CREATE INDEX IF NOT EXISTS case_words_bigrams ON dispatch_case "
