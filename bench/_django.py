@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def setup(database: str, name: str) -> str:
-    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it."""
+def setup(database: str, name: str, *, fresh: bool = True) -> str:
+    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it.
+    `fresh=False` keeps a PostgreSQL database that is already there (a bench re-run)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -19,8 +20,10 @@ def setup(database: str, name: str) -> str:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if fresh or not exists:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
         path = Path(tempfile.gettempdir()) / f"{name}.sqlite3"
