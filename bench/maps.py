@@ -33,6 +33,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is already seeded")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--runs", type=int, default=3, help="browser navigations per way")
+    parser.add_argument("--trace", action="store_true", help="print each request's timing in the browser")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
     os.environ.pop("REDIS_URL", None)
@@ -191,7 +192,7 @@ def browser_figures(args, leader, connection):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for _run in range(args.runs):
                 for way in ("old", "new"):
-                    figures[way].append(navigate(browser, server.url, cookie, way))
+                    figures[way].append(navigate(browser, server.url, cookie, way, trace=args.trace))
             browser.close()
     finally:
         server.stop()
@@ -204,7 +205,7 @@ def browser_figures(args, leader, connection):
         )
 
 
-def navigate(browser, url, cookie, way):
+def navigate(browser, url, cookie, way, *, trace=False):
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
     ctx.add_cookies([cookie])
     if way == "old":
@@ -214,7 +215,7 @@ def navigate(browser, url, cookie, way):
         ctx.add_init_script(ALL_STAGES % json.dumps("citymgmt.map.leader.command"))
     page = ctx.new_page()
     received = []
-    page.on("response", received.append)
+    page.on("response", lambda r: received.append(r))
     t = time.perf_counter()
     page.goto(f"{url}/bench/old-way/" if way == "old" else f"{url}/maps/?all=1")
     page.wait_for_selector(".folium-map[data-loaded='1']", timeout=600_000)
@@ -226,6 +227,14 @@ def navigate(browser, url, cookie, way):
     else:
         cases = int(page.get_attribute(".folium-map", "data-cases"))
     wire = sum(r.request.sizes()["responseBodySize"] for r in list(received))
+    if trace:
+        ready = page.evaluate("performance.now()")
+        entries = page.evaluate(
+            "performance.getEntriesByType('resource').map(e => [e.name, e.startTime, e.responseStart, e.responseEnd])"
+        )
+        print(f"  {way}: ready at {ready:.0f} ms after the navigation started; requests (start, first byte, end):")
+        for name, start, first, end in entries:
+            print(f"    {start:7.0f} {first:7.0f} {end:7.0f}  {name.replace(url, '')[:90]}")
     ctx.close()
     return {"seconds": seconds, "cases": cases, "bytes": wire}
 

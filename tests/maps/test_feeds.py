@@ -253,8 +253,10 @@ def test_areas_are_named_boundaries_and_places_are_labels(city):
         ("community", "金鱼社区"),
     }
     street = next(f for f in areas if f["properties"]["level"] == "street")
-    # The union of the two cells: one rectangle, not two.
-    assert street["geometry"]["type"] == "Polygon" and len(street["geometry"]["coordinates"]) == 1
+    # Around the two cells, not between them: one closed line round the rectangle they make.
+    line = street["geometry"]["coordinates"]
+    assert street["geometry"]["type"] == "LineString" and line[0] == line[-1] and len(line) == 5
+    assert {round(p[0], 7) for p in line} == {104.1694408, 104.1716774}  # not the shared middle edge
     lng, lat = street["properties"]["label"]
     assert 104.169 < lng < 104.172 and 36.544 < lat < 36.546
     assert client.get("/maps/api/places.json").json() == {"places": [["金鱼公园", "park", 104.1702, 36.5451]]}

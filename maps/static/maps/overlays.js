@@ -4,23 +4,24 @@
 "use strict";
 
 (function () {
-  const STREET_LABELS_FROM = 12, COMMUNITY_LABELS_FROM = 14, PLACE_LABELS_FROM = 16;
+  // Street names at city zooms, community names closer in (not both: they would sit on each other).
+  const STREET_LABELS = [12, 15], COMMUNITY_LABELS = [15, 99], PLACE_LABELS = [16, 99];
 
   const label = (text, latlng, cls) =>
     L.marker(latlng, { interactive: false, keyboard: false, icon: L.divIcon({ className: "map-label " + cls, html: "<span></span>", iconSize: null }) })
       .on("add", function () { this.getElement().firstChild.textContent = text; });
 
   // Labels shown only from a zoom on, and only those in view (a city has thousands of places).
-  function zoomedLabels(map, group, items, from) {
+  function zoomedLabels(map, group, items, [from, to]) {
     const shown = L.layerGroup();
     const update = () => {
       shown.clearLayers();
-      if (!map.hasLayer(group) || map.getZoom() < from) return;
+      if (!map.hasLayer(group) || map.getZoom() < from || map.getZoom() >= to) return;
       const view = map.getBounds().pad(0.2);
       for (const it of items) if (view.contains(it.latlng)) shown.addLayer(it.marker || (it.marker = label(it.text, it.latlng, it.cls)));
     };
     group.addLayer(shown);
-    map.on("moveend zoomend", update);
+    map.on("moveend zoomend overlayadd", update);
     update();
     return update;
   }
@@ -44,8 +45,8 @@
       },
     );
     group.addLayer(boundaries);
-    zoomedLabels(map, group, streets, STREET_LABELS_FROM);
-    zoomedLabels(map, group, communities, COMMUNITY_LABELS_FROM);
+    zoomedLabels(map, group, streets, STREET_LABELS);
+    zoomedLabels(map, group, communities, COMMUNITY_LABELS);
     map.getContainer().dataset.areas = String(data.features.length);
   }
 
@@ -54,7 +55,7 @@
     if (!r.ok) return;
     const data = await r.json();
     const items = data.places.map(([name, kind, lng, lat]) => ({ text: name, latlng: CityCRS.latLng(lng, lat), cls: "map-label-place map-label-" + kind }));
-    zoomedLabels(map, group, items, PLACE_LABELS_FROM);
+    zoomedLabels(map, group, items, PLACE_LABELS);
     map.getContainer().dataset.places = String(items.length);
   }
 
