@@ -232,7 +232,9 @@ def navigate(browser, url, cookie, way, *, trace=False):
         entries = page.evaluate(
             "performance.getEntriesByType('resource').map(e => [e.name, e.startTime, e.responseStart, e.responseEnd])"
         )
-        print(f"  {way}: ready at {ready:.0f} ms after the navigation started; requests (start, first byte, end):")
+        steps = page.evaluate("window.cityMap ? window.cityMap.timings : {}")
+        print(f"  {way}: ready at {ready:.0f} ms after the navigation started; steps {steps}")
+        print("  requests (start, first byte, end):")
         for name, start, first, end in entries:
             print(f"    {start:7.0f} {first:7.0f} {end:7.0f}  {name.replace(url, '')[:90]}")
     ctx.close()

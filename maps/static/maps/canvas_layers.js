@@ -97,22 +97,31 @@
           groups.get(key).push(i);
         }
       }
-      const trace = (cells) => {
-        ctx.beginPath();
-        for (const i of cells) for (const r of this.rings[i]) {
-          ctx.moveTo(r[0] * s - ox, r[1] * s - oy);
-          for (let j = 2; j < r.length; j += 2) ctx.lineTo(r[j] * s - ox, r[j + 1] * s - oy);
-          ctx.closePath();
+      // Many short paths: one path of 20,000 rings costs Skia seconds to scan-convert, chunks do not.
+      const CHUNK = 400;
+      const paint = (cells, finish) => {
+        for (let a = 0; a < cells.length; a += CHUNK) {
+          ctx.beginPath();
+          for (const i of cells.slice(a, a + CHUNK)) for (const r of this.rings[i]) {
+            ctx.moveTo(r[0] * s - ox, r[1] * s - oy);
+            for (let j = 2; j < r.length; j += 2) ctx.lineTo(r[j] * s - ox, r[j + 1] * s - oy);
+            ctx.closePath();
+          }
+          finish();
         }
       };
       for (const [key, cells] of groups) {
         const [color, alpha] = key.split("|");
         ctx.globalAlpha = Number(alpha); ctx.fillStyle = color;
-        trace(cells); ctx.fill("evenodd");
+        paint(cells, () => ctx.fill("evenodd"));
       }
-      ctx.globalAlpha = v.zoom >= 15 ? 0.9 : v.zoom >= 13 ? 0.5 : 0.25;
-      ctx.strokeStyle = "#0b4f8a"; ctx.lineWidth = v.zoom >= 16 ? 0.8 : 0.5;
-      trace(all); ctx.stroke();
+      // Outlines only where a cell is big enough on screen to read (~6 px); further out the street and
+      // community boundaries give the shape and the shading the figures.
+      if (all.length && (this.box[4 * all[0] + 2] - this.box[4 * all[0]]) * s >= 6) {
+        ctx.globalAlpha = v.zoom >= 15 ? 0.9 : 0.5;
+        ctx.strokeStyle = "#0b4f8a"; ctx.lineWidth = v.zoom >= 16 ? 0.8 : 0.5;
+        paint(all, () => ctx.stroke());
+      }
       ctx.globalAlpha = 1;
       this.drawnCells = all.length;
     },

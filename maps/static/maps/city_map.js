@@ -14,6 +14,10 @@
   const status = document.getElementById("map-status");
   const say = (text) => { if (status) status.textContent = text; };
   const colors = cfg.colors || {};
+  // When each step finished (ms since navigation): bench/maps.py --trace prints them.
+  const timings = {};
+  const mark = (name) => { timings[name] = Math.round(performance.now()); };
+  mark("script");
   const escapeHtml = (t) => String(t).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
 
   // ---------------------------------------------------------------- the grid, shaded
@@ -24,9 +28,12 @@
     const figures = c && c.ok ? await c.json() : {};
     if (!g.ok) return;
     const data = await g.json();
+    mark("grid_fetched");
     grid = new CityCanvas.GridLayer(data, { colors });
     grid.figures = figures;
+    mark("grid_built");
     gridGroup.addLayer(grid);
+    mark("grid_drawn");
     container.dataset.cells = String(data.codes.length);
   }
   let shadeTimer = null;
@@ -167,14 +174,17 @@
       const r = await fetch(cfg.cases_url, { credentials: "same-origin" });
       if (!r.ok) throw new Error("cases " + r.status);
       const d = await r.json();
+      mark("cases_fetched");
       this.lastId = d.last_id;
       store.reset();
       const k = 1 / d.scale, [ox, oy] = d.origin;
       for (let j = 0; j < d.count; j++) {
         store.put({ number: d.number[j], lng: ox + d.x[j] * k, lat: oy + d.y[j] * k, state: d.states[d.s[j]], light: d.lights[d.l[j]], category: d.categories[d.c[j]] });
       }
+      mark("cases_stored");
       lastIndex = performance.now();
       cases.reindex();
+      mark("cases_drawn");
       if (heat && map.hasLayer(heat)) fillHeat();
       showCount();
       container.dataset.loaded = "1";
@@ -234,7 +244,7 @@
     const d = i === undefined ? null : cases.drawn.find((x) => x.i === i);
     return d ? { lat: d.lat, lng: d.lng, color: store.color(i) } : null;
   }
-  window.cityMap = { map, store, cases, board, dots, drawn, locate, get grid() { return grid; } };
+  window.cityMap = { map, store, cases, board, dots, drawn, locate, timings, get grid() { return grid; } };
 
   CityMapUI.install(map, cfg, { onLocate: locate });
   loadGrid();
