@@ -292,3 +292,14 @@ def test_the_state_filter_is_a_checkbox_per_state_named_in_the_users_language(ci
         assert f'<input type="checkbox" name="state" value="{value}"{checked}> {label}</label>' in html
     en = client_for(city, "leader").get("/maps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<input type="checkbox" name="state" value="checked"> To close</label>' in en
+
+
+def test_the_column_feed_is_served_gzipped_from_the_cache_to_browsers_that_take_it(city, make_case):
+    import gzip
+
+    make_case("reported")
+    client = client_for(city, "leader")
+    plain = client.get("/maps/api/cases.columns.json?all=1")
+    zipped = client.get("/maps/api/cases.columns.json?all=1", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content and "Content-Encoding" not in plain

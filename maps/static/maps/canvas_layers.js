@@ -118,7 +118,7 @@
       // Outlines only where a cell is big enough on screen to read (~6 px); further out the street and
       // community boundaries give the shape and the shading the figures.
       if (all.length && (this.box[4 * all[0] + 2] - this.box[4 * all[0]]) * s >= 6) {
-        ctx.globalAlpha = v.zoom >= 15 ? 0.9 : 0.5;
+        ctx.globalAlpha = v.zoom >= 16 ? 0.8 : v.zoom >= 15 ? 0.55 : 0.3;
         ctx.strokeStyle = "#0b4f8a"; ctx.lineWidth = v.zoom >= 16 ? 0.8 : 0.5;
         paint(all, () => ctx.stroke());
       }
