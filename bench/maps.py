@@ -203,6 +203,24 @@ def browser_figures(args, leader, connection):
             f"browser, {label:<31} ready p50 {percentile(times, 50):6.2f} s  runs {[round(t, 2) for t in times]}"
             f"  cases represented {runs[-1]['cases']:,}  {runs[-1]['bytes']:,} bytes received"
         )
+    live = [round(r["live_ms"]) for r in figures["new"]]
+    print(f"browser, today: a live event recolouring one of {args.cases:,} cases, redrawn after {live} ms")
+
+
+# A board event turning one case red, handed to the page's live board as the socket would: the time
+# until the clusters are rebuilt and redrawn with it (the server's side is bench/board_fanout.py's).
+RECOLOUR = """async () => {
+  const m = window.cityMap, s = m.store, i = s.n - 1, before = m.cases.index;
+  const c = {number: s.number[i], lng: s.lng[i], lat: s.lat[i], state: "dispatched", light: "red",
+             category: s.category[i]};
+  const t0 = performance.now();
+  await m.board.handle({type: "event", id: m.board.lastId + 1, kind: "case.warn", case: c});
+  await new Promise((done) => {
+    const look = () => (m.cases.index !== before ? done() : setTimeout(look, 5));
+    look();
+  });
+  return performance.now() - t0;
+}"""
 
 
 def navigate(browser, url, cookie, way, *, trace=False):
@@ -221,9 +239,11 @@ def navigate(browser, url, cookie, way, *, trace=False):
     page.wait_for_selector(".folium-map[data-loaded='1']", timeout=600_000)
     page.wait_for_selector(".folium-map[data-cells]", timeout=600_000)
     seconds = time.perf_counter() - t
+    live_ms = None
     if way == "new":
         # What the canvas drew: the clusters' counts and the single points, added up.
         cases = page.evaluate("window.cityMap.cases.shown")
+        live_ms = page.evaluate(RECOLOUR)
     else:
         cases = int(page.get_attribute(".folium-map", "data-cases"))
     wire = sum(r.request.sizes()["responseBodySize"] for r in list(received))
@@ -238,7 +258,7 @@ def navigate(browser, url, cookie, way, *, trace=False):
         for name, start, first, end in entries:
             print(f"    {start:7.0f} {first:7.0f} {end:7.0f}  {name.replace(url, '')[:90]}")
     ctx.close()
-    return {"seconds": seconds, "cases": cases, "bytes": wire}
+    return {"seconds": seconds, "cases": cases, "bytes": wire, "live_ms": live_ms}
 
 
 if __name__ == "__main__":
