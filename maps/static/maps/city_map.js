@@ -231,6 +231,7 @@
       if (matches(c)) store.put(c);
       else if (store.at.has(c.number)) store.gone[store.at.get(c.number)] = true;
       else return;
+      cases.redraw(); // a point drawn on its own takes its new colour now; clusters when rebuilt
       reindexSoon();
       showCount();
       reshadeSoon();
