@@ -55,7 +55,6 @@ def test_command_map_shows_every_case_and_takes_new_ones_live(live_url, browser,
     # This case, not just a fifth one (a late event of an earlier test could make five).
     page.wait_for_function(f"window.cityMap.store.at.has('{r.json()['number']}')", timeout=2000)
     assert time.monotonic() - started < 5
-    assert Case.objects.count() == 5
     screenshot(page, "map-command")
     assert outside == [] and failed == []
     ctx.close()
