@@ -16,7 +16,7 @@ FIELD_LABELS = {
     "address_id": _("地址编号"), "address_string": _("地址"), "bbox": _("范围"), "start_date": _("开始日期"),
     "end_date": _("结束日期"), "media_url": _("照片链接"), "page_size": _("每页条数"), "service_code": _("类别"),
     "service_request_id": _("案卷号"), "status": _("状态"), "body": _("请求内容"),
-    "instruction": _("领导批示"), "supervision": _("督办"),
+    "instruction": _("领导批示"), "supervision": _("督办"), "after": _("翻页位置"), "before": _("翻页位置"),
     # a console's batch (dispatch.batch)
     "cases": _("所选案卷"), "params": _("参数"), "action": _("操作"), "key": _("请求标识"),
     # attendance, trails and coverage (field)
