@@ -10,7 +10,9 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def setup(database: str, name: str) -> str:
-    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it."""
+    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it.
+    With `DATABASE_URL` naming a PostgreSQL database, that database is used instead of `name`
+    (emptied first): several people benchmarking on one server each keep their own."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -18,6 +20,7 @@ def setup(database: str, name: str) -> str:
     if database == "postgres":
         import psycopg
 
+        name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -36,6 +39,13 @@ def setup(database: str, name: str) -> str:
     return os.environ["DATABASE_URL"]
 
 
+def bench_database_name(name: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url.rsplit("/", 1)[-1].split("?", 1)[0] or name
+    return name
+
+
 def teardown(database: str, name: str) -> None:
     from django.db import connections
 
@@ -43,6 +53,8 @@ def teardown(database: str, name: str) -> None:
     if database == "postgres":
         import psycopg
 
+        name = bench_database_name(name)
+        name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
