@@ -26,7 +26,7 @@ def setup(database: str, name: str) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
-        path = Path(tempfile.gettempdir()) / f"{name}.sqlite3"
+        path = Path(tempfile.gettempdir()) / f"{name}-{os.getpid()}.sqlite3"  # two runs at once never share it
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
@@ -54,9 +54,12 @@ def teardown(database: str, name: str) -> None:
         import psycopg
 
         name = bench_database_name(name)
-        name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = os.environ["DATABASE_URL"].removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def minimal_city():
