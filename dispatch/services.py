@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import calendar, coords, gazetteer, grid
+from city import calendar, coords, gazetteer, grid, reference
 from city.autoassign import suggest_department_for_case
 from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from city.roles import department_of, roles_of
@@ -43,9 +44,10 @@ logger = logging.getLogger("dispatch.actions")
 
 # Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
 _EVENT_LOCK_KEY = 0x63697479  # "city"
-# What an event's case summary reads: loaded with the case, not one query each.
+# What an event's case summary reads, and what the answer shows (the reporter): loaded with the
+# case, not one query each.
 SUMMARY_RELATED = (
-    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street",
+    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street", "reporter",
 )  # fmt: skip
 
 
@@ -190,36 +192,37 @@ def report_case(
             address = gazetteer.describe_point(lng, lat).text
     checked_photos = photos.check_photos(photo_files)
 
+    # Everything slow is done above and here, before the transaction: on SQLite the write lock is
+    # taken at BEGIN (IMMEDIATE) and held to COMMIT, so only the writes go inside.
+    case = Case(
+        category=category,
+        description=description or "",
+        lng=lng,
+        lat=lat,
+        address=address or "",
+        cell=cell,
+        source=Source.SELF_RESOLVED if self_resolved else source,
+        source_label=(source_label or "")[:32],
+        needs_verification=source in PUBLIC_SOURCES,
+        reporter=actor,
+        reporter_name=reporter_name or "",
+        reporter_phone=reporter_phone or "",
+        urgency=urgency,
+        state=State.REPORTED,
+        self_resolved=self_resolved,
+        client_key=client_key or None,
+        client_key_scope=key_scope,
+        client_key_hash=fingerprint or "",
+        reported_at=reported_at or now,
+    )
+    deadlines.start_stage(case, STAGE_OF_STATE[State.REPORTED], now)
     try:
         with transaction.atomic():
-            case = Case(
-                number=next_case_number(category, now),
-                category=category,
-                description=description or "",
-                lng=lng,
-                lat=lat,
-                address=address or "",
-                cell=cell,
-                source=Source.SELF_RESOLVED if self_resolved else source,
-                source_label=(source_label or "")[:32],
-                needs_verification=source in PUBLIC_SOURCES,
-                reporter=actor,
-                reporter_name=reporter_name or "",
-                reporter_phone=reporter_phone or "",
-                urgency=urgency,
-                state=State.REPORTED,
-                self_resolved=self_resolved,
-                client_key=client_key or None,
-                client_key_scope=key_scope,
-                client_key_hash=fingerprint or "",
-                reported_at=reported_at or now,
-            )
-            deadlines.start_stage(case, STAGE_OF_STATE[State.REPORTED], now)
+            case.number = next_case_number(category, now)
             case.save()
-            if checked_photos:
-                photos.save_photos(case, checked_photos, "report")
+            saved = photos.save_photos(case, checked_photos, "report") if checked_photos else []
             found = duplicates.attach_candidates(case)
-            _write_event(
+            event = _write_event(
                 case,
                 kind=CaseEvent.Kind.REPORTED,
                 action="report",
@@ -242,8 +245,25 @@ def report_case(
             existing = _existing_report(key_scope, client_key, fingerprint)
             if existing is not None:
                 return existing, False
+        if cell is not None and not GridCell.objects.filter(pk=cell.pk).exists():
+            # The cell came from this process's grid index, and another process has deleted it
+            # since: rebuild the index; the handset's retry finds the grid as it is now.
+            grid.invalidate()
+            raise Conflict(_("网格刚刚变更，请重新上报。"), fields={"cell": "changed"}) from None
         raise
+    # The answer shows the case's photos and timeline: they are these, no need to read them back.
+    _known_related(case, photos=saved, events=[event])
     return case, True
+
+
+def _known_related(case, **related) -> None:
+    """Fill the case's prefetch cache with rows this call wrote, as `prefetch_related` would: a
+    queryset holding them (`case.photos.all()` reads it; any other query runs as usual)."""
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(case, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
 
 
 def _checked_reported_at(reported_at: datetime | None, now: datetime) -> datetime | None:
@@ -278,15 +298,15 @@ def _existing_report(key_scope, client_key, fingerprint):
 
 
 def _resolve_category(category) -> Category:
+    """An active category by its code (from the reference table in memory: no query)."""
     if isinstance(category, Category):
         return category
     code = str(category or "").strip().upper()
-    qs = Category.objects.filter(active=True)
     if code[:1] in ("C", "E") and code[1:].isdigit():
         kind = Category.Kind.COMPONENT if code[0] == "C" else Category.Kind.EVENT
-        found = qs.filter(kind=kind, code=code[1:]).first()
+        found = next((c for c in reference.active_categories(code[1:]) if c.kind == kind), None)
     elif code.isdigit():
-        matches = list(qs.filter(code=code)[:2])
+        matches = reference.active_categories(code)
         if len(matches) > 1:
             raise InvalidData(
                 _("类别代码 %(code)s 同时是部件和事件，请加前缀 C 或 E。") % {"code": code},
@@ -301,14 +321,10 @@ def _resolve_category(category) -> Category:
 
 
 def _cell_at(lng, lat):
+    """The grid cell at the point, from the index in memory (no query). A cell another process
+    deleted a moment ago fails the write's foreign key instead (report_case answers 409)."""
     info = grid.locate(lng, lat)
-    cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
-    if info is not None and cell is None:
-        # Another process changed the grid since this one built its index.
-        grid.invalidate()
-        info = grid.locate(lng, lat)
-        cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
-    return cell
+    return grid.cell_row(info) if info else None
 
 
 def _checked_point(lng, lat, crs):
@@ -406,7 +422,8 @@ def act(
         )
         for follow_action, follow_params in followups:
             act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
-    case.refresh_from_db()
+    if followups:  # they changed the case after this call's copy was written
+        case = Case.objects.select_related(*SUMMARY_RELATED).get(pk=case.pk)
     return case
 
 
@@ -428,9 +445,8 @@ def utc_iso(moment) -> str | None:
 
 
 def _department_code(department_id) -> str | None:
-    if department_id is None:
-        return None
-    return Department.objects.filter(pk=department_id).values_list("code", flat=True).first()
+    department = reference.department(department_id) if department_id is not None else None
+    return department.code if department else None
 
 
 _PHOTO_STAGE = {"verify": "verify", "handle": "handle", "check": "check"}
@@ -489,20 +505,19 @@ def _inspector(value):
 
 
 def _department(value) -> Department:
-    dept = Department.objects.filter(code=str(value), active=True).first()
-    if dept is None:
+    dept = reference.department_by_code(str(value))
+    if dept is None or not dept.active:
         raise InvalidData(_("找不到这个部门：%(v)s") % {"v": value}, fields={"department": "unknown"})
     return dept
 
 
 def cell_inspector(case):
-    """The inspector responsible for the case's grid cell (first of its responsibility grid)."""
+    """The inspector responsible for the case's grid cell (first of its responsibility grid): one query."""
     if not case.cell_id:
         return None
-    rgrid = ResponsibilityGrid.objects.filter(cells=case.cell_id).prefetch_related("inspectors").first()
-    if rgrid is None:
-        return None
-    return rgrid.inspectors.filter(is_active=True).order_by("username").first()
+    first_grid = ResponsibilityGrid.objects.filter(cells=case.cell_id).values("pk")[:1]
+    inspectors = get_user_model().objects.filter(responsibility_grids=Subquery(first_grid), is_active=True)
+    return inspectors.order_by("username").first()
 
 
 # Each action's own effect on the case: returns (note, event data, follow-up system actions).
