@@ -421,9 +421,8 @@ def act(
             extra_groups=[old_department_id],
         )
         for follow_action, follow_params in followups:
-            act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
-    if followups:  # they changed the case after this call's copy was written
-        case = Case.objects.select_related(*SUMMARY_RELATED).get(pk=case.pk)
+            # Each returns the case as it wrote it (with what summaries read): the newest copy.
+            case = act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
     return case
 
 

@@ -4,10 +4,13 @@ Measured with the grid index, calendar and reference table already warm (as in a
 Lower the ceilings when the write path gets cheaper; never raise them without a reason.
 """
 
+import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.conftest import jpeg
+from city import grid
+from dispatch.models import Case
+from tests.conftest import LAT, LNG, jpeg
 from tests.mobile_api.test_cases_api import REPORT, report
 
 # A report (issue 17 point 6: 21 and 22 before): the token, roles, the idempotency key, then in its
@@ -55,3 +58,24 @@ def test_queries_per_console_dispatch_do_not_grow(api, city, make_case, django_a
     with django_assert_max_num_queries(CONSOLE_DISPATCH + extra):
         response = console.post(f"/api/v1/cases/{case.number}/actions/dispatch", body, format="json")
         assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cell_another_process_deleted_gets_a_conflict_and_the_retry_is_filed(api, city):
+    """The cell comes from this process's grid index, not a query: if another process deleted it a
+    moment ago, the write's foreign key fails, the answer is a 409 (nothing saved) and the index is
+    rebuilt, so the handset's retry is filed against the grid as it is now."""
+    client = api("inspector1")
+    assert grid.locate(LNG, LAT).cell_code == "62040200100101"  # this process's index has the cell
+    cell_id = city.cells[0].pk
+    with connection.cursor() as cursor:  # another process's delete: no signal reaches this one
+        cursor.execute("DELETE FROM city_responsibilitygrid_cells WHERE gridcell_id = %s", [cell_id])
+        cursor.execute("DELETE FROM city_gridcell WHERE id = %s", [cell_id])
+
+    r = report(client, key="first")
+    assert r.status_code == 409, r.content
+    assert r.json()["error"]["fields"] == {"cell": "changed"}
+    assert not Case.objects.exists()
+    r = report(client, key="first")  # the retry, with the same key
+    assert r.status_code == 201, r.content
+    assert r.json()["cell"] is None  # the point is outside every cell now
