@@ -3,7 +3,10 @@
 A report or an action used to look each of these up with its own query. They change a few times a
 year (an admin, the category importer), so each process keeps them in memory and rebuilds them when
 they change (`city.reloadable`): at once in this process (model signals, the importer), within
-`CHECK_INTERVAL` seconds in the others (a version number in the cache).
+`CHECK_INTERVAL` seconds in the others (a version number in the cache), and in any case when the
+table is `MAX_AGE` seconds old (processes that share no cache: SQLite's daphne and worker) or is
+asked for an id it does not know (a row another process added). Lookups by id only: a code a
+client sends is looked up in the database, which also tells a deleted row from a live one.
 
 The instances handed out are shared between threads and requests: read them, assign them to
 foreign keys, never change or save them.
@@ -11,6 +14,7 @@ foreign keys, never change or save them.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS
@@ -18,14 +22,13 @@ from django.db import DEFAULT_DB_ALIAS
 from .reloadable import SharedReloadable
 
 CHECK_INTERVAL = 3.0
+MAX_AGE = 60.0  # seconds: what the time limits' cache entries lived before this table
 
 
 @dataclass(frozen=True)
 class Tables:
     categories: dict  # id → Category (its default_department loaded)
-    active_by_code: dict  # code ("0102") → active categories with that code (a component and an event may share one)
     departments: dict  # id → Department
-    departments_by_code: dict  # code → Department
     time_limits: dict  # (category id, stage, urgency) → (amount, unit)
     routing_rules: dict  # category id → [(area code prefix, Department)], departments active
 
@@ -39,10 +42,6 @@ def _build(version) -> Tables:
         # The default department comes from the same table, not a query when it is read.
         category.default_department = departments.get(category.default_department_id)
         categories[category.pk] = category
-    active_by_code: dict[str, list] = {}
-    for category in categories.values():
-        if category.active:
-            active_by_code.setdefault(category.code, []).append(category)
     rules: dict[int, list] = {}
     for category_id, area_code, department_id in RoutingRule.objects.order_by("id").values_list(
         "category_id", "area_code", "department_id"
@@ -58,9 +57,7 @@ def _build(version) -> Tables:
     }  # one row per (category, stage, urgency): a unique constraint
     return Tables(
         categories=categories,
-        active_by_code=active_by_code,
         departments=departments,
-        departments_by_code={d.code: d for d in departments.values()},
         time_limits=limits,
         routing_rules=rules,
     )
@@ -69,8 +66,29 @@ def _build(version) -> Tables:
 shared = SharedReloadable("reference", _build, check_interval=CHECK_INTERVAL)
 
 
+_built_at = 0.0
+
+
 def tables() -> Tables:
-    return shared.get()
+    global _built_at
+    value = shared.get()
+    if time.monotonic() - _built_at > MAX_AGE:
+        shared.drop()
+        value = shared.get()
+        _built_at = time.monotonic()
+    return value
+
+
+def _knowing(category_id=None, department_id=None) -> Tables:
+    """The tables, rebuilt once if they do not know this category or department (added since)."""
+    value = tables()
+    unknown = (category_id is not None and category_id not in value.categories) or (
+        department_id is not None and department_id not in value.departments
+    )
+    if unknown:
+        shared.drop()
+        value = shared.get()
+    return value
 
 
 def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -79,25 +97,17 @@ def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def category(pk):
-    return tables().categories.get(pk)
-
-
-def active_categories(code: str) -> list:
-    return tables().active_by_code.get(code, [])
+    return _knowing(category_id=pk).categories.get(pk)
 
 
 def department(pk):
-    return tables().departments.get(pk)
-
-
-def department_by_code(code: str):
-    return tables().departments_by_code.get(code)
+    return _knowing(department_id=pk).departments.get(pk) if pk is not None else None
 
 
 def time_limit(category_id: int, stage: str, urgency: str) -> tuple[int, str] | None:
-    return tables().time_limits.get((category_id, stage, urgency))
+    return _knowing(category_id=category_id).time_limits.get((category_id, stage, urgency))
 
 
 def routing_rules(category_id: int) -> list:
     """[(area code prefix, department)] of the category's rules whose department is active."""
-    return tables().routing_rules.get(category_id, [])
+    return _knowing(category_id=category_id).routing_rules.get(category_id, [])

@@ -16,7 +16,7 @@ FIELD_LABELS = {
     "address_id": _("地址编号"), "address_string": _("地址"), "bbox": _("范围"), "start_date": _("开始日期"),
     "end_date": _("结束日期"), "media_url": _("照片链接"), "page_size": _("每页条数"), "service_code": _("类别"),
     "service_request_id": _("案卷号"), "status": _("状态"), "body": _("请求内容"),
-    "instruction": _("领导批示"), "supervision": _("督办"), "cell": _("网格"),
+    "instruction": _("领导批示"), "supervision": _("督办"),
 }  # fmt: skip
 PROBLEM_LABELS = {
     "required": _("必填"), "invalid": _("格式不对"), "unknown": _("不认识这个值"), "ambiguous": _("不唯一"),
@@ -28,7 +28,6 @@ PROBLEM_LABELS = {
     "before_from": _("早于开始日期"), "too_long": _("时间段太长"), "after_end": _("晚于结束日期"),
     "too_old": _("时间太早"), "html": _("不能含 HTML"), "not_found": _("找不到"), "span": _("时间段太长"),
     "unsupported": _("不支持"), "too_many_postpones": _("延期次数已达上限"), "already_recorded": _("已记录"),
-    "changed": _("刚刚变更"),
 }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Subquery
+from django.db.models import Exists, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,7 +175,6 @@ def report_case(
         if existing is not None:
             return existing, False
 
-    category = _resolve_category(category)
     if source not in Source.values:
         raise InvalidData(fields={"source": "unknown"})
     if urgency not in Urgency.values:
@@ -190,6 +189,7 @@ def report_case(
         if not (address or "").strip():
             # A handset or an app may send a point alone: the address a person reads comes from it.
             address = gazetteer.describe_point(lng, lat).text
+    category, cell = _category_and_cell(category, cell, lng, lat)
     checked_photos = photos.check_photos(photo_files)
 
     # Everything slow is done above and here, before the transaction: on SQLite the write lock is
@@ -245,11 +245,6 @@ def report_case(
             existing = _existing_report(key_scope, client_key, fingerprint)
             if existing is not None:
                 return existing, False
-        if cell is not None and not GridCell.objects.filter(pk=cell.pk).exists():
-            # The cell came from this process's grid index, and another process has deleted it
-            # since: rebuild the index; the handset's retry finds the grid as it is now.
-            grid.invalidate()
-            raise Conflict(_("网格刚刚变更，请重新上报。"), fields={"cell": "changed"}) from None
         raise
     # The answer shows the case's photos and timeline: they are these, no need to read them back.
     _known_related(case, photos=saved, events=[event])
@@ -297,16 +292,35 @@ def _existing_report(key_scope, client_key, fingerprint):
     return existing
 
 
-def _resolve_category(category) -> Category:
-    """An active category by its code (from the reference table in memory: no query)."""
+def _category_and_cell(category, cell, lng, lat):
+    """The category (by code: one query) and the cell the grid index gave, checked in that same
+    query: an index built before another process changed the grid is rebuilt, and the point
+    located again, instead of writing a case that points at a deleted cell."""
+    if cell is None:
+        return _resolve_category(category), None
+    cell_exists = Exists(GridCell.objects.filter(pk=cell.pk))
+    if isinstance(category, Category):
+        found = GridCell.objects.filter(pk=cell.pk).exists()
+    else:
+        category = _resolve_category(category, annotate={"cell_exists": cell_exists})
+        found = category.cell_exists
+    if not found:
+        grid.invalidate()
+        cell = _cell_at(lng, lat)
+    return category, cell
+
+
+def _resolve_category(category, annotate=None) -> Category:
+    """An active category by its code: one query (a code a client sends is never trusted to a cache)."""
     if isinstance(category, Category):
         return category
     code = str(category or "").strip().upper()
+    qs = Category.objects.filter(active=True).annotate(**(annotate or {}))
     if code[:1] in ("C", "E") and code[1:].isdigit():
         kind = Category.Kind.COMPONENT if code[0] == "C" else Category.Kind.EVENT
-        found = next((c for c in reference.active_categories(code[1:]) if c.kind == kind), None)
+        found = qs.filter(kind=kind, code=code[1:]).first()
     elif code.isdigit():
-        matches = reference.active_categories(code)
+        matches = list(qs.filter(code=code)[:2])
         if len(matches) > 1:
             raise InvalidData(
                 _("类别代码 %(code)s 同时是部件和事件，请加前缀 C 或 E。") % {"code": code},
@@ -321,8 +335,8 @@ def _resolve_category(category) -> Category:
 
 
 def _cell_at(lng, lat):
-    """The grid cell at the point, from the index in memory (no query). A cell another process
-    deleted a moment ago fails the write's foreign key instead (report_case answers 409)."""
+    """The grid cell at the point, with its community and street, from the index in memory (no
+    query; callers check that it still exists, see _category_and_cell)."""
     info = grid.locate(lng, lat)
     return grid.cell_row(info) if info else None
 
@@ -504,8 +518,8 @@ def _inspector(value):
 
 
 def _department(value) -> Department:
-    dept = reference.department_by_code(str(value))
-    if dept is None or not dept.active:
+    dept = Department.objects.filter(code=str(value), active=True).first()
+    if dept is None:
         raise InvalidData(_("找不到这个部门：%(v)s") % {"v": value}, fields={"department": "unknown"})
     return dept
 
@@ -552,10 +566,13 @@ def _apply_classify(case, params, actor, now):
     """分类定位: a call-taker completes a resident's report (SMS, voicemail) with the standard's
     category and, when known, the place. The stage clock keeps running."""
     old_category, old_cell = case.category.full_code, case.cell.code if case.cell_id else None
-    case.category = _resolve_category(params["category"])
     if params.get("lng") is not None or params.get("lat") is not None:
         case.lng, case.lat = _checked_point(params.get("lng"), params.get("lat"), params.get("crs") or "wgs84")
-        case.cell = _cell_at(case.lng, case.lat)
+        case.category, case.cell = _category_and_cell(
+            params["category"], _cell_at(case.lng, case.lat), case.lng, case.lat
+        )
+    else:
+        case.category = _resolve_category(params["category"])
     if params.get("address"):
         case.address = str(params["address"])[:200]
     data = {"category": case.category.full_code, "from_category": old_category}
