@@ -12,20 +12,22 @@ from dispatch.models import Case
 from tests.conftest import LAT, LNG, jpeg
 from tests.mobile_api.test_cases_api import REPORT, report
 
-# A report (issue 17 point 6: 21 and 22 before): the token, roles, the idempotency key, then in its
-# transaction (savepoint, release) the number, the case, the duplicate check and its link, the
-# event and its audience; then the answer reads the cell's inspector. Category, cell, community,
-# street, time limits and departments come from memory (city.reference, the grid index); the
-# answer's photos and timeline are the rows just written. A photo adds one INSERT (all photos
-# together) and no thumbnail: the worker makes it.
-REPORT_JSON = 12
-REPORT_WITH_PHOTO = 13
+# A report (issue 17 point 6: 21 and 22 before): the token, roles, the idempotency key, the
+# category by its code (a code a client sends is read from the database) with, in the same query,
+# whether the cell the grid index gave still exists; then in its transaction (savepoint, release)
+# the number, the case, the duplicate check and its link, the event and its audience; then the
+# answer reads the cell's inspector. Community, street, time limits and departments come from memory
+# (the grid index, city.reference); the answer's photos and timeline are the rows just written. A
+# photo adds one INSERT (all photos together) and no thumbnail: the worker makes it.
+REPORT_JSON = 13
+REPORT_WITH_PHOTO = 14
 # An action through the API (19 before): the token (and its last-used time, once a minute), roles;
 # the locked case with everything its summary reads, its UPDATE, the event and audience; the answer
 # reads photos, timeline and the cell's inspector. act() returns the case it wrote (no re-read).
 ACTION_REGISTER = 12
-# The dispatch console's action (a session, not a token): session, user, roles, then as above.
-CONSOLE_DISPATCH = 12
+# The dispatch console's action (a session, not a token): session, user, roles, the department by
+# its code, then as above.
+CONSOLE_DISPATCH = 13
 # On PostgreSQL each event also takes the advisory lock that keeps event ids in commit order.
 PER_EVENT_ON_POSTGRES = 1
 
