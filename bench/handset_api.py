@@ -2,7 +2,9 @@
 
 Baseline in the same run, from the same daphne and the same client: a bare JSON view (/healthz).
 The ratio says what a report costs over the server's own floor (HTTP, ASGI, Django middleware).
-Queries per call are counted in this process (Django's test client, warm caches) on the same database.
+Queries per call are counted in this process (Django's test client, warm caches) on the same database,
+and so is the CPU time per call (`time.process_time`, this process only: less disturbed by other
+work on a shared machine than the latencies through daphne). `--in-process-only` skips daphne.
 
     python bench/handset_api.py [--database sqlite|postgres] [--requests 300] [--concurrency 4]
 """
@@ -25,6 +27,7 @@ def main():
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch", type=int, default=20, help="positions per POST /api/v1/positions")
+    parser.add_argument("--in-process-only", action="store_true", help="queries and CPU per call, no daphne")
     args = parser.parse_args()
     name = "citymgmt_bench_handset"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -135,7 +138,25 @@ def queries_per_call(auth: dict, supervisor_auth: dict, photo: bytes) -> dict:
     count("register (action)", lambda: client.post(
         f"/api/v1/cases/{number}/actions/register", {}, content_type="application/json", **headers(supervisor_auth)
     ), 200)  # fmt: skip
-    return counted
+
+    cpu, numbers = {}, []
+    started = time.process_time()
+    for i in range(30):
+        client.post("/api/v1/cases", fields, content_type="application/json", **headers(auth, f"cpu-json-{i}"))
+    cpu["report (JSON)"] = (time.process_time() - started) / 30
+    started = time.process_time()
+    for i in range(30):
+        body, content_type = multipart({**fields, "description": f"cpu photo {i}"}, photo)
+        r = client.post("/api/v1/cases", body, content_type=content_type, **headers(auth, f"cpu-photo-{i}"))
+        numbers.append(r.json()["number"])
+    cpu["report + 1 photo"] = (time.process_time() - started) / 30
+    started = time.process_time()
+    for n in numbers:
+        client.post(
+            f"/api/v1/cases/{n}/actions/register", {}, content_type="application/json", **headers(supervisor_auth)
+        )
+    cpu["register (action)"] = (time.process_time() - started) / 30
+    return counted, cpu
 
 
 def run(args):
@@ -151,7 +172,11 @@ def run(args):
     auth = {"Authorization": f"Token {token}"}
     supervisor_auth = {"Authorization": f"Token {ApiToken.issue(users['supervisor'])[1]}"}
     photo = jpeg_bytes()
-    queries = queries_per_call(auth, supervisor_auth, photo)
+    queries, cpu = queries_per_call(auth, supervisor_auth, photo)
+    print("queries per call (warm caches): " + ", ".join(f"{k} {v}" for k, v in queries.items()))
+    print("CPU per call in process (mean of 30): " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in cpu.items()))
+    if args.in_process_only:
+        return
     server = Daphne(connection.settings_dict).start()
     try:
         print(f"database {args.database}, {args.requests} requests, {args.concurrency} connections")
@@ -206,7 +231,6 @@ def run(args):
         print(f"{'':<34} {per_request * args.batch:8.1f} positions/s")
         print(f"report / bare JSON ratio: {reports / base:.3f} (a report costs {base / reports:.1f}× a bare request)")
         print(f"action / bare JSON ratio: {actions / base:.3f} (an action costs {base / actions:.1f}× a bare request)")
-        print("queries per call (warm caches): " + ", ".join(f"{k} {v}" for k, v in queries.items()))
         print(f"cases in the database: {Case.objects.count()}, trail points kept: {PositionSample.objects.count()}")
     finally:
         server.stop()
