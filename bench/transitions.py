@@ -3,7 +3,8 @@
 Each case goes report → register → dispatch → handle (+ automatic send_check) → check: five
 service calls, six events. Baseline in the same run: the same number of bare single-row
 UPDATE transactions, i.e. what the database alone costs per write transaction. Queries per call
-are counted (CaptureQueriesContext) on the second case, with the caches warm.
+are counted (CaptureQueriesContext) on the second case, with the caches warm; CPU per call
+(`time.process_time`) is printed too, less disturbed than latencies by other work on a shared machine.
 
     python bench/transitions.py [--database sqlite|postgres] [--cases 300]
 """
@@ -43,13 +44,13 @@ def run(args):
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 30, 30)).save(buf, "JPEG")
     photo = buf.getvalue()
-    latencies, by_call, queries = [], {}, {}
+    latencies, by_call, queries, cpu = [], {}, {}, {}
     started = time.perf_counter()
     for i in range(args.cases):
         lng, lat = 104.1655 + (i % 97) * 0.0001, 36.5405 + (i % 80) * 0.0001  # inside the 10×10 grid
 
         def timed(name, fn, i=i):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             if i == 1:
                 with CaptureQueriesContext(connection) as ctx:
                     result = fn()
@@ -57,6 +58,7 @@ def run(args):
             else:
                 result = fn()
             elapsed = time.perf_counter() - t
+            cpu.setdefault(name, []).append(time.process_time() - c)
             latencies.append(elapsed)
             by_call.setdefault(name, []).append(elapsed)
             return result
@@ -88,10 +90,11 @@ def run(args):
     print(f"database: {args.database}   cases: {args.cases}   service calls: {calls}   events written: {events}")
     print(f"service calls/s:       {calls / elapsed:8.1f}   (events/s {events / elapsed:.1f})")
     print(f"  latency p50 / p99:   {percentile(latencies, 50) * 1000:6.1f} / {percentile(latencies, 99) * 1000:6.1f} ms"
-          f"   mean {statistics.mean(latencies) * 1000:.1f} ms")  # fmt: skip
+          f"   mean {statistics.mean(latencies) * 1000:.1f} ms"
+          f"   CPU {statistics.mean([c for values in cpu.values() for c in values]) * 1000:.1f} ms a call")  # fmt: skip
     for name, values in by_call.items():
         print(f"  {name:<22} p50 {percentile(values, 50) * 1000:6.1f} ms   p99 {percentile(values, 99) * 1000:6.1f} ms"
-              f"   queries {queries.get(name, '?')}")  # fmt: skip
+              f"   CPU {statistics.mean(cpu[name]) * 1000:6.1f} ms   queries {queries.get(name, '?')}")  # fmt: skip
     print(f"baseline bare UPDATE transactions/s: {calls / base_elapsed:8.1f}")
     print(f"ratio service / bare: {(calls / elapsed) / (calls / base_elapsed):.3f}")
 
