@@ -9,21 +9,26 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def setup(database: str, name: str) -> str:
-    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it.
-    With `DATABASE_URL` naming a PostgreSQL database, that database is used instead of `name`
+def setup(database: str, name: str, fresh: bool = True) -> str:
+    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it
+    (`fresh=False`: a PostgreSQL database kept from an earlier run, migrated forward). With a fresh
+    one and `DATABASE_URL` naming a PostgreSQL database, that database is used instead of `name`
     (emptied first): several people benchmarking on one server each keep their own."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ["LOG_LEVEL"] = "WARNING"
-    if database == "postgres":
+    if database == "postgres" and not fresh:
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    elif database == "postgres":
         import psycopg
 
         name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if fresh or not exists:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
         path = Path(tempfile.gettempdir()) / f"{name}-{os.getpid()}.sqlite3"  # two runs at once never share it

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dispatch', '0008_levers_urge_supervise_checked'),
+        ('dispatch', '0009_case_query_indexes'),
     ]
 
     operations = [
