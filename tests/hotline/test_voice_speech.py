@@ -137,6 +137,7 @@ def test_low_confidence_marks_the_case_for_listening_on_the_supervision_console(
     assert str(client_table()["flags"]["listen"]) == "待听录音"  # the badge's word, from the server
     case_page = client.get(f"/cases/{case.number}/").content.decode()
     assert "待听录音" in case_page
+    assert "语音来电" in case_page and "0.41" in case_page  # what was heard, and how sure
 
 
 def test_no_confidence_or_a_nonsense_one_is_treated_as_unsure(city):
