@@ -143,19 +143,23 @@ def best_in_text(text: str) -> PlaceMatch | None:
 
 
 def best_in_speech(text: str) -> PlaceMatch | None:
-    """The place a recognised sentence names: by its characters as `best_in_text`, or else by
-    sound (speech recognition may write 金玉公园 for 金鱼公园); again only when one place is the
-    longest heard."""
-    match = best_in_text(text)
-    if match is not None or not (text or "").strip():
-        return match
+    """The place a recognised sentence names, by sound (speech recognition may write 金玉公园 for
+    金鱼公园): the longest name heard, one written with the sentence's own characters first when
+    two sound alike; two as likely are left to the call-taker. A sentence nothing in the
+    gazetteer sounds like is read as `best_in_text` reads a typed one."""
+    if not (text or "").strip():
+        return None
     index, heard = shared.get(), spoken.syllables(text)
     hits = {}
     for k, name, sound in index.sounds:
-        if sound.strip() and sound in heard and len(name) > len(hits.get(k, "")):
+        # Two syllables at least: one sound alone (桥) is in too many sentences to name a place.
+        if sound.count(" ") > 2 and sound in heard and len(name) > len(hits.get(k, "")):
             hits[k] = name
-    ranked = sorted(hits.items(), key=lambda item: -len(item[1]))
-    if not ranked or (len(ranked) > 1 and len(ranked[0][1]) == len(ranked[1][1])):
+    if not hits:
+        return best_in_text(text)
+    ranked = sorted(hits.items(), key=lambda item: (-len(item[1]), item[1] not in text))
+    rank = [(len(name), name in text) for _k, name in ranked[:2]]
+    if len(rank) > 1 and rank[0] == rank[1]:
         return None
     return PlaceMatch(index.places[ranked[0][0]], ranked[0][1])
 

@@ -20,6 +20,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -160,8 +161,9 @@ def speech(call: VoiceCall, text: str, raw_confidence: str) -> VoiceResponse:
     if not text:
         if call.case_id is not None:  # a retry after the case was filed
             return _filed(call)
-        VoiceCall.objects.filter(pk=call.pk).update(speech_attempts=call.speech_attempts + 1)
-        if call.speech_attempts + 1 < SPEECH_TRIES:
+        VoiceCall.objects.filter(pk=call.pk).update(speech_attempts=F("speech_attempts") + 1)
+        call.refresh_from_db(fields=["speech_attempts"])
+        if call.speech_attempts < SPEECH_TRIES:
             return report_prompt(call, again=True)
         return _voicemail_prompt(call)
     confidence = _confidence(raw_confidence)

@@ -115,6 +115,17 @@ def test_a_homophone_from_speech_recognition_still_finds_the_place_and_category(
     assert case.address == "金鱼公园" and case.category.full_code == "E0102"
 
 
+def test_the_longest_place_heard_wins_and_one_syllable_names_nothing(city):
+    from city import gazetteer
+
+    for name in ("建设路", "人民建设路", "桥"):
+        Place.objects.create(name=name, kind="road", lng=LNG, lat=LAT)
+    assert gazetteer.best_in_speech("人敏建设路口有垃圾").matched == "人民建设路"  # heard, not written
+    assert gazetteer.best_in_speech("建设路口有垃圾").matched == "建设路"
+    assert gazetteer.best_in_speech("乔那边有垃圾") is None  # 乔 sounds like 桥: too little to go on
+    assert gazetteer.best_in_speech("桥那边有垃圾").matched == "桥"  # written: as typed text is read
+
+
 def test_an_unknown_category_waits_in_unclassified_and_two_as_likely_are_not_guessed(city):
     speak("这里有个问题")
     Category.objects.create(kind="event", major_code="05", minor_code="01", major_name="街面秩序", name="暴露广告")
