@@ -3,7 +3,8 @@ layout and PDF (案卷), and the query's exports. Thin views over `search`, `cas
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -116,6 +117,7 @@ def cases(request):
         "sources": Source.choices,
         "lights": [c for c in Light.choices if c[0]],
         "instructed_choices": search.INSTRUCTED_CHOICES,
+        "urged_choices": search.URGED_CHOICES,
         "departments": Department.objects.filter(active=True).order_by("code"),
         "streets": Street.objects.order_by("code"),
         "may_search_phone": search.may_search_phone(request.user),
@@ -187,6 +189,23 @@ def _visible_case(request, number):
     return case
 
 
+TRAIL_AROUND = timedelta(minutes=30)
+
+
+def _reporter_trail(case) -> dict | None:
+    """Where the reporting inspector's trail ± 30 min around the report comes from (the maps' track
+    feed answers only those allowed to see trails; the page draws nothing otherwise)."""
+    if case.source != Source.INSPECTOR or case.reporter is None:
+        return None
+    days = sorted({timezone.localdate(case.reported_at + d) for d in (-TRAIL_AROUND, TRAIL_AROUND)})
+    query = [urlencode({"inspector": case.reporter.username, "date": d.isoformat()}) for d in days]
+    return {
+        "urls": [f"{reverse('maps:track')}?{q}" for q in query],
+        "from": (case.reported_at - TRAIL_AROUND).isoformat(),
+        "to": (case.reported_at + TRAIL_AROUND).isoformat(),
+    }
+
+
 @login_required
 @require_GET
 def case_page(request, number):
@@ -197,7 +216,12 @@ def case_page(request, number):
         for name, title in board.console_titles().items()
         if board.may_open(request.user, name)
     ]
-    context = {"file": case_file(case, request.user), "title": case.number, "map": map_config(), "consoles": consoles}
+    context = {
+        "file": case_file(case, request.user),
+        "title": case.number,
+        "map": {**map_config(), "trail": _reporter_trail(case)},
+        "consoles": consoles,
+    }
     return render(request, "dispatch/case.html", context)
 
 

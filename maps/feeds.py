@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -18,10 +19,12 @@ from city.models import Category, GridCell
 from city.roles import roles_of
 from citymgmt import softcache
 from citymgmt.errors import Forbidden, InvalidData
-from citymgmt.query import query_int
+from citymgmt.query import parse_day, query_int
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
-from field import positions
+from field import access as field_access
+from field import coverage, positions
+from field import track as field_track
 
 from . import queries
 
@@ -169,3 +172,21 @@ def today(request):
 @map_feed
 def inspectors(request):
     return _json(_dumps({"inspectors": [p.as_json() for p in positions.latest()]}))
+
+
+@map_feed
+def track(request):
+    """轨迹回放: an inspector's trail on a day (GeoJSON points in time order) and the case actions they
+    took that day (reports, verifications, checks), each at its case's point.
+    ?inspector=USERNAME&date=YYYY-MM-DD."""
+    if not field_access.may_see_everyones(request.user):
+        raise Forbidden(_("只有值班长和领导可以查看监督员轨迹。"))
+    day, error = parse_day(request.GET.get("date", ""))
+    if error:
+        raise InvalidData(_("日期须为 YYYY-MM-DD，且在 2000 至 2099 年之间。"), fields={"date": error})
+    name = request.GET.get("inspector", "")
+    user = coverage.inspectors().filter(username=name).first() if "\x00" not in name else None
+    if user is None:
+        raise InvalidData(_("没有这个监督员。"), fields={"inspector": "unknown"})
+    actions = queries.track_actions(user, day)
+    return _json(_dumps({"track": field_track.day_track(user, day), "actions": actions}))

@@ -215,3 +215,19 @@ def heat_points(f: CaseFilter, precision: int = 4) -> list[list[float]]:
         key = (round(lat, precision), round(lng, precision))
         counts[key] = counts.get(key, 0) + 1
     return [[lat, lng, n] for (lat, lng), n in counts.items()]
+
+
+def track_actions(user, day) -> list[dict]:
+    """The case actions an inspector took on `day` (reports, verifications, checks…), in time order,
+    each at its case's point: what track replay shows along the trail."""
+    from dispatch.models import CaseEvent
+    from field.attendance import day_bounds
+
+    start, end = day_bounds(day)
+    rows = (
+        CaseEvent.objects.filter(actor=user, created_at__gte=start, created_at__lt=end)
+        .exclude(case__lng=None)
+        .order_by("created_at", "id")
+        .values_list("case__number", "action", "created_at", "case__lng", "case__lat")
+    )
+    return [{"number": n, "action": a, "at": at.isoformat(), "lng": lng, "lat": lat} for n, a, at, lng, lat in rows]

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/cells.json", feeds.cells, name="cells"),
     path("api/today.json", feeds.today, name="today"),
     path("api/inspectors.json", feeds.inspectors, name="inspectors"),
+    path("api/track.json", feeds.track, name="track"),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from city.models import Category, Department, Street
@@ -13,6 +14,8 @@ from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
 from dispatch.labels import client_table, js_labels
 from dispatch.models import State
+from field import coverage
+from field.access import may_see_everyones
 
 from . import builder, queries
 
@@ -29,7 +32,7 @@ def _filter(request):
         return queries.CaseFilter.from_query({}), exc
 
 
-def _page(request, template, *, title, wall=False):
+def _page(request, template, *, title, wall=False, replay=False):
     _staff(request)
     f, error = _filter(request)
     built = builder.build()
@@ -62,6 +65,11 @@ def _page(request, template, *, title, wall=False):
         "wall": wall,
         "case_url": _case_page_for(request.user),
     }
+    if replay:
+        config["replay"] = {
+            "track_url": reverse("maps:track"),
+            "strings": {"none": _("这一天没有轨迹。"), "points": _("个轨迹点")},
+        }
     return render(
         request,
         template,
@@ -75,6 +83,8 @@ def _page(request, template, *, title, wall=False):
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
             "departments": Department.objects.filter(active=True).order_by("code"),
             "streets": Street.objects.order_by("code"),
+            "inspectors": coverage.inspectors() if replay else [],
+            "today": timezone.localdate(),
         },
         status=400 if error else 200,
     )
@@ -90,7 +100,7 @@ def _case_page_for(user) -> str:
 
 @login_required
 def command_map(request):
-    return _page(request, "maps/command.html", title=_("指挥地图"))
+    return _page(request, "maps/command.html", title=_("指挥地图"), replay=may_see_everyones(request.user))
 
 
 @login_required
