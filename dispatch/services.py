@@ -18,7 +18,7 @@ from django.db.models import Exists, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import calendar, coords, gazetteer, grid, reference
+from city import calendar, coords, gazetteer, grid, phones, reference
 from city.autoassign import suggest_department_for_case
 from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from city.roles import department_of, roles_of
@@ -156,6 +156,8 @@ def report_case(
     urgency: str = Urgency.NORMAL,
     reporter_name: str = "",
     reporter_phone: str = "",
+    recording_url: str = "",
+    needs_listening: bool = False,
     reported_at: datetime | None = None,
     self_resolved: bool = False,
     client_key: str | None = None,
@@ -206,7 +208,11 @@ def report_case(
         needs_verification=source in PUBLIC_SOURCES,
         reporter=actor,
         reporter_name=reporter_name or "",
-        reporter_phone=reporter_phone or "",
+        # One form for a resident's number whoever files (the doors refuse invalid
+        # numbers they can; what stays invalid is kept as given).
+        reporter_phone=phones.stored_form(reporter_phone) if reporter_phone else "",
+        recording_url=(recording_url or "")[:500],
+        needs_listening=bool(needs_listening),
         urgency=urgency,
         state=State.REPORTED,
         self_resolved=self_resolved,
@@ -234,6 +240,7 @@ def report_case(
                 data={
                     "source": case.source,
                     **({"source_label": case.source_label} if case.source_label else {}),
+                    **({"needs_listening": True} if case.needs_listening else {}),
                     "photos": len(checked_photos),
                     "possible_duplicates": [d.candidate.number for d in found],
                     "next_due_at": utc_iso(case.due_at),
@@ -595,6 +602,8 @@ def _apply_classify(case, params, actor, now):
     if params.get("address"):
         case.address = str(params["address"])[:200]
     data = {"category": case.category.full_code, "from_category": old_category}
+    if case.needs_listening:  # the call-taker listened to the recording to complete it
+        case.needs_listening, data["listened"] = False, True
     if (case.cell.code if case.cell_id else None) != old_cell:
         data["cell"] = case.cell.code if case.cell_id else None
     return params.get("note", ""), data, []
@@ -788,9 +797,12 @@ _APPLY = {
 # --------------------------------------------------------------------------- evidence
 
 
-def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), data=None, now=None) -> CaseEvent:
-    """Add what arrives after a report (MMS photos fetched later, a voicemail's transcript) to the
-    case's log without changing its state. Machines (the hotline) or any staff member may."""
+def record_evidence(
+    case, *, actor=None, role=None, note="", photo_files=(), data=None, recording_url="", now=None
+) -> CaseEvent:
+    """Add what arrives after a report (MMS photos fetched later, a voicemail's transcript, a
+    call's recording) to the case's log without changing its state. Machines (the hotline) or any
+    staff member may. A recording is kept on the case once (the first one given)."""
     now = now or timezone.now()
     if actor is None and role not in MACHINE_ROLES:
         raise Forbidden()
@@ -809,8 +821,12 @@ def record_evidence(case, *, actor=None, role=None, note="", photo_files=(), dat
         data.setdefault("department", _department_code(case.department_id))
         if checked_photos:
             data["photos"] = [p.pk for p in photos.save_photos(case, checked_photos, "report")]
+        fields = ["version", "updated_at"]
+        if recording_url and not case.recording_url:
+            case.recording_url, data["recording_url"] = recording_url[:500], recording_url[:500]
+            fields.append("recording_url")
         case.version += 1
-        case.save(update_fields=["version", "updated_at"])
+        case.save(update_fields=fields)
         return _write_event(
             case,
             kind=CaseEvent.Kind.UPDATED,

@@ -267,5 +267,5 @@ def test_when_a_master_closes_the_reporters_of_merged_cases_are_found_too(city, 
     unrelated = make_case(reporter_phone="13900000003")
     told = reporters_to_tell(master)
     assert [c.number for c in told] == [master.number, first.number, second.number]
-    assert {c.reporter_phone for c in told} == {"13812341234", "13900000001", "13900000002"}
+    assert {c.reporter_phone for c in told} == {"+8613812341234", "+8613900000001", "+8613900000002"}  # E.164
     assert unrelated not in told
