@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import DEFAULT_DB_ALIAS
 from pypinyin import Style, lazy_pinyin
 
-from . import grid
+from . import grid, spoken
 from .models import Place
 from .reloadable import SharedReloadable
 
@@ -69,6 +70,12 @@ class _Index:
         for k, p in enumerate(places):
             x, y = p.lng * self.kx, p.lat * self.ky
             self.buckets.setdefault((math.floor(x), math.floor(y)), []).append((x, y, k))
+
+    @cached_property
+    def sounds(self) -> list[tuple[int, str, str]]:
+        """(place position, name, its toneless pinyin) for every name: computed on the first spoken
+        report (not at every rebuild: typed lookups never need it)."""
+        return [(k, name, spoken.syllables(name)) for k, name, _lower, _initials in self.names]
 
     def nearest(self, lng: float, lat: float, within_m: float = NEAR_M) -> tuple[Place, float] | None:
         """Ring by ring outwards from the point's bucket; a ring r buckets away is at least r - 1
@@ -133,6 +140,28 @@ def best_in_text(text: str) -> PlaceMatch | None:
     if len(hits) > 1 and len(hits[0].matched) == len(hits[1].matched):
         return None  # two places as likely: let a call-taker decide
     return hits[0]
+
+
+def best_in_speech(text: str) -> PlaceMatch | None:
+    """The place a recognised sentence names, by sound (speech recognition may write 金玉公园 for
+    金鱼公园): the longest name heard, one written with the sentence's own characters first when
+    two sound alike; two as likely are left to the call-taker. A sentence nothing in the
+    gazetteer sounds like is read as `best_in_text` reads a typed one."""
+    if not (text or "").strip():
+        return None
+    index, heard = shared.get(), spoken.syllables(text)
+    hits = {}
+    for k, name, sound in index.sounds:
+        # Two syllables at least: one sound alone (桥) is in too many sentences to name a place.
+        if sound.count(" ") > 2 and sound in heard and len(name) > len(hits.get(k, "")):
+            hits[k] = name
+    if not hits:
+        return best_in_text(text)
+    ranked = sorted(hits.items(), key=lambda item: (-len(item[1]), item[1] not in text))
+    rank = [(len(name), name in text) for _k, name in ranked[:2]]
+    if len(rank) > 1 and rank[0] == rank[1]:
+        return None
+    return PlaceMatch(index.places[ranked[0][0]], ranked[0][1])
 
 
 def nearest_place(lng: float, lat: float, within_m: float = NEAR_M) -> tuple[Place, float] | None:

@@ -1,6 +1,7 @@
 """Residents' phone numbers: in full only to the roles that call them back."""
 
 from .models import Role
+from .phones import national_digits
 from .roles import roles_of
 
 # Call-takers and supervisors phone residents back; everyone else sees a masked number.
@@ -8,8 +9,9 @@ PHONE_ROLES = frozenset({Role.CALL_TAKER, Role.SUPERVISOR})
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234: enough to recognise a number, not to dial it."""
-    digits = phone or ""
+    """138****1234: enough to recognise a number, not to dial it (a number of the city's own
+    country as residents write it, without its +86)."""
+    digits = national_digits(phone or "")
     if len(digits) <= 4:
         return "*" * len(digits)
     if len(digits) < 8:

@@ -296,6 +296,13 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 REPORT_MAX_AGE_DAYS = env.int("REPORT_MAX_AGE_DAYS", default=30)
 HOTLINE_SMS_PER_HOUR = env.int("HOTLINE_SMS_PER_HOUR", default=10)  # new reports per number per hour
 HOTLINE_CALL_TAKER_NUMBER = env.str("HOTLINE_CALL_TAKER_NUMBER", default="")  # voice menu 0 dials this
+# Residents' numbers are stored in E.164; one written without a country code is read in this region.
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN")
+# The voice line: the <Say> voice per language (Twilio's Polly / Google voice names) and the speech
+# recognition confidence below which a voice report is marked for a call-taker to listen to.
+HOTLINE_VOICE_ZH = env.str("HOTLINE_VOICE_ZH", default="Polly.Zhiyu-Neural")
+HOTLINE_VOICE_EN = env.str("HOTLINE_VOICE_EN", default="Polly.Joanna-Neural")
+HOTLINE_SPEECH_LISTEN_BELOW = env.float("HOTLINE_SPEECH_LISTEN_BELOW", default=0.6)
 
 # --- Tuning: every setting the code reads is declared here, with its default (and in the README).
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)  # a handset token's lifetime

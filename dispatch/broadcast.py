@@ -72,7 +72,7 @@ def case_summary(case) -> dict:
 
 
 # What a console highlights on a row (labels: dispatch.labels.client_table()["flags"]).
-FLAGS = ("instructed", "supervision_overdue", "supervised", "urged")
+FLAGS = ("instructed", "supervision_overdue", "supervised", "urged", "listen")
 
 
 def case_flags(case) -> list[str]:
@@ -85,6 +85,8 @@ def case_flags(case) -> list[str]:
         flags.append("supervised")
     if case.urge_count:
         flags.append("urged")
+    if case.needs_listening:  # a voice report the speech recognition was unsure of
+        flags.append("listen")
     return flags
 
 

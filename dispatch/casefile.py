@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from city.models import Department, Role, TimeLimit
-from city.privacy import phone_for
+from city.privacy import PHONE_ROLES, phone_for
+from city.roles import roles_of
 
 from . import display
 from .labels import js_labels
@@ -161,6 +162,9 @@ def case_file(case: Case, user) -> dict:
         "lat": case.lat,
         "reporter_name": case.reporter_name or _person(case.reporter),
         "reporter_phone": phone_for(user, case.reporter_phone),
+        # The caller's voice is theirs like their number: heard by the roles that call back.
+        "recording_url": case.recording_url if roles_of(user) & PHONE_ROLES else "",
+        "needs_listening": case.needs_listening,
         "department": case.department.name if case.department_id else "",
         "light": str(Light(case.light).label) if case.light else "",
         "light_value": case.light,

@@ -72,6 +72,7 @@ def client_table() -> dict:
             "supervision_overdue": _("督办逾期"),
             "supervised": _("督办中"),
             "urged": _("已催办"),
+            "listen": _("待听录音"),
         },
         "final_states": sorted(str(s) for s in FINAL_STATES),
         # The words of the stage units a field with unit "stage" is counted in (the case says which).

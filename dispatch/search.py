@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from city import phones
 from city.models import Category, Department, Role
 from city.privacy import PHONE_ROLES
 from city.roles import roles_of
@@ -56,7 +57,7 @@ def kind_of(value: str, phone_allowed: bool) -> TextKind:
         return TextKind.NONE
     if NUMBER_RE.match(value):
         return TextKind.FULL_NUMBER if len(value) >= FULL_NUMBER_LENGTH else TextKind.PART_NUMBER
-    if PHONE_RE.match(value) and phone_allowed and len(normalise_phone(value)) >= 7:
+    if PHONE_RE.match(value) and phone_allowed and len(phone_digits(value)) >= 7:
         return TextKind.PHONE
     return TextKind.WORDS
 
@@ -78,19 +79,15 @@ SORTS = {
 NULLABLE_SORTS = frozenset({"department__name", "due_at", "closed_at"})
 
 
-def normalise_phone(raw: str) -> str:
-    """Digits of a Chinese number as residents write it: +86 138 1234 5678, 008613812345678 → 13812345678."""
-    digits = re.sub(r"\D", "", raw or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix) :]
-    return digits
+def phone_digits(raw: str) -> str:
+    return re.sub(r"\D", "", raw or "")
 
 
 def phone_forms(raw: str) -> list[str]:
-    """The forms a number may be stored in, for an exact (indexed) match."""
-    digits = normalise_phone(raw)
-    return sorted({digits, f"+86{digits}", f"86{digits}"}) if digits else []
+    """The forms a number may be stored in, for an exact (indexed) match: numbers are stored in
+    E.164 (city.phones), so +86 138 1234 5678, 008613812345678 and 13812345678 find each other;
+    a number that is not valid is stored as given and found as typed."""
+    return phones.search_forms(raw) if phone_digits(raw) else []
 
 
 def bigrams_match(pair: str) -> RawSQL:

@@ -235,7 +235,7 @@ def earlier_cases(request):
     if not has_role(request.user, Role.CALL_TAKER):
         raise PermissionDenied
     forms_ = search.phone_forms(request.GET.get("phone", "")[:32])
-    if not forms_ or len(search.normalise_phone(request.GET.get("phone", ""))) < 7:
+    if not forms_ or len(search.phone_digits(request.GET.get("phone", ""))) < 7:
         return JsonResponse({"cases": []})
     since = timezone.now() - timedelta(days=EARLIER_DAYS)
     cases = (

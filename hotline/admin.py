@@ -34,8 +34,8 @@ class MaskedPhoneAdmin(ReadOnlyAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(MaskedPhoneAdmin):
-    list_display = ["sid", "masked_phone", "kind", "case", "received_at"]
-    list_filter = ["kind"]
+    list_display = ["sid", "masked_phone", "phone_valid", "kind", "case", "received_at"]
+    list_filter = ["kind", "phone_valid"]
     exclude = ["phone"]
 
 
@@ -49,7 +49,8 @@ class OutboundMessageAdmin(MaskedPhoneAdmin):
 
 @admin.register(VoiceCall)
 class VoiceCallAdmin(MaskedPhoneAdmin):
-    list_display = ["call_sid", "masked_phone", "case", "created_at"]
+    list_display = ["call_sid", "masked_phone", "phone_valid", "language", "confidence", "case", "created_at"]
+    list_filter = ["language", "phone_valid"]
     exclude = ["phone"]
 
 

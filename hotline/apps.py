@@ -14,6 +14,7 @@ class HotlineConfig(AppConfig):
         from . import casefile, media, outbox
 
         register_section(casefile.sms_section)  # the SMS about a case, on its page and printed file
+        register_section(casefile.voice_section)  # the call a voice report came from
 
         def worker_pass():
             outbox.send_due()

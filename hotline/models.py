@@ -9,7 +9,8 @@ class InboundMessage(models.Model):
     """An SMS Twilio delivered. The MessageSid is unique: a retried webhook gets the same reply."""
 
     sid = models.CharField(_("MessageSid"), max_length=64, unique=True)
-    phone = models.CharField(_("市民电话"), max_length=32)
+    phone = models.CharField(_("市民电话"), max_length=32)  # E.164, or as Twilio gave it when not valid
+    phone_valid = models.BooleanField(_("号码有效"), default=True)
     body = models.TextField(_("内容"), blank=True)
     kind = models.CharField(_("类型"), max_length=16)  # report, status, stop, start, help, limited
     reply = models.TextField(_("回复"), blank=True)
@@ -91,12 +92,22 @@ class MediaFetch(models.Model):
 
 
 class VoiceCall(models.Model):
-    """A call to the hotline; a voicemail becomes a case once, however often Twilio retries."""
+    """A call to the hotline, from its first step: its language, its recording, and the case its
+    report became (once, however often Twilio retries a step)."""
+
+    class Language(models.TextChoices):
+        CHINESE = "zh-hans", _("中文")
+        ENGLISH = "en", _("英文")
 
     call_sid = models.CharField(_("CallSid"), max_length=64, unique=True)
-    phone = models.CharField(_("来电号码"), max_length=32)
+    phone = models.CharField(_("来电号码"), max_length=32)  # E.164, or as Twilio gave it when not valid
+    phone_valid = models.BooleanField(_("号码有效"), default=True)
+    language = models.CharField(_("语言"), max_length=8, choices=Language.choices, default=Language.CHINESE)
     recording_url = models.URLField(_("录音"), max_length=500, blank=True)
-    transcript = models.TextField(_("转写"), blank=True)
+    recording_started = models.BooleanField(_("已开始录音"), default=False)
+    transcript = models.TextField(_("转写"), blank=True)  # the recognised speech (or a voicemail's transcript)
+    confidence = models.FloatField(_("识别置信度"), null=True, blank=True)
+    speech_attempts = models.PositiveSmallIntegerField(_("未听清次数"), default=0)
     case = models.ForeignKey("dispatch.Case", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("案卷"))
     created_at = models.DateTimeField(_("来电时间"), auto_now_add=True)
 

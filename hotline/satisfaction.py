@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from city import phones
 from citymgmt.errors import Conflict
 from dispatch import services
 from dispatch.models import Case, Source
@@ -19,7 +20,9 @@ ANSWER_WINDOW = timedelta(days=7)
 def answer(phone: str, satisfied: bool):
     """Rate the case of the latest closing notice (回访 question) sent to this number in the last
     week and not answered yet: the resident's own case, or their report merged into the case that
-    was closed. None when no question waits (a notice never sent, to an opted-out number, asks none)."""
+    was closed. None when no question waits (a notice never sent, to an opted-out number, asks none).
+    The number is matched in its one stored form, however it is written here."""
+    phone = phones.stored_form(phone)
     asked = (
         OutboundMessage.objects.filter(
             to=phone, purpose="closed", case__isnull=False, created_at__gte=timezone.now() - ANSWER_WINDOW

@@ -13,7 +13,7 @@ logger = logging.getLogger("hotline.webhooks")
 NUL = "\x00"
 # A resident's own words: a NUL there is dropped (the report still counts). Anywhere else (sids,
 # numbers, digits, URLs, statuses) it is no value Twilio sends: the request is refused with 400.
-FREE_TEXT = frozenset({"Body", "TranscriptionText"})
+FREE_TEXT = frozenset({"Body", "SpeechResult"})
 
 
 def _without_nul(request):

@@ -85,8 +85,9 @@ def unclassified_category() -> Category:
     return category
 
 
-def receive(sid: str, phone: str, body: str, media_urls=()) -> str:
-    """Handle one inbound SMS; the same MessageSid always gets the same reply and nothing new."""
+def receive(sid: str, phone: str, body: str, media_urls=(), phone_valid: bool = True) -> str:
+    """Handle one inbound SMS; the same MessageSid always gets the same reply and nothing new.
+    `phone` is in one form already (E.164, or as given and `phone_valid=False`: city.phones)."""
     earlier = InboundMessage.objects.filter(sid=sid).first()
     if earlier is not None:
         return earlier.reply
@@ -97,7 +98,9 @@ def receive(sid: str, phone: str, body: str, media_urls=()) -> str:
                 # The duplicate is decided first, by the unique row: a second delivery of this
                 # MessageSid racing this one waits on it and then fails, so it never counts
                 # against the number's hourly limit nor files anything.
-                message = InboundMessage.objects.create(sid=sid, phone=phone, body=text, kind="pending")
+                message = InboundMessage.objects.create(
+                    sid=sid, phone=phone, phone_valid=phone_valid, body=text, kind="pending"
+                )
                 kind, reply, case = _answer(phone, text, has_photos=bool(media_urls))
                 message.kind, message.reply, message.case = kind, reply, case
                 message.save(update_fields=["kind", "reply", "case"])

@@ -9,7 +9,8 @@ urlpatterns = [
     path("twilio/status", views.status_webhook, name="status"),
     path("twilio/voice", views.voice_webhook, name="voice"),
     path("twilio/voice/menu", views.voice_menu, name="voice-menu"),
+    path("twilio/voice/speech", views.voice_speech, name="voice-speech"),
     path("twilio/voice/recorded", views.voice_recorded, name="voice-recorded"),
-    path("twilio/voice/transcribed", views.voice_transcribed, name="voice-transcribed"),
+    path("twilio/voice/recording", views.voice_recording, name="voice-recording"),
     path("twilio/voice/status", views.voice_status, name="voice-status"),
 ]

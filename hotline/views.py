@@ -3,6 +3,8 @@
 from django.http import HttpResponse, HttpResponseBadRequest
 from twilio.twiml.messaging_response import MessagingResponse
 
+from city import phones
+
 from . import outbox, sms, voice
 from .signatures import twilio_webhook
 
@@ -25,7 +27,9 @@ def sms_webhook(request):
         for i in range(count)
         if request.POST.get(f"MediaUrl{i}", "").startswith("https://")
     ]
-    reply = sms.receive(sid[:64], phone[:32], request.POST.get("Body", "")[:1600], urls)
+    # The resident's number in one form (E.164); one that is not valid is kept as given, flagged.
+    number = phones.parse(phone[:32])
+    reply = sms.receive(sid[:64], number.stored, request.POST.get("Body", "")[:1600], urls, phone_valid=number.valid)
     response = MessagingResponse()
     response.message(reply)
     return _twiml(response)
@@ -40,33 +44,55 @@ def status_webhook(request):
     return HttpResponse(status=204)
 
 
+def _call(request):
+    """The call's row (made at its first step), or None without a CallSid."""
+    sid = request.POST.get("CallSid", "")
+    return voice.call_for(sid[:64], request.POST.get("From", "")[:32]) if sid else None
+
+
+def _no_call_sid():
+    return HttpResponseBadRequest("CallSid is required")
+
+
 @twilio_webhook
 def voice_webhook(request):
-    return _twiml(voice.menu())
+    call = _call(request)
+    return _twiml(voice.menu(call)) if call else _no_call_sid()
 
 
 @twilio_webhook
 def voice_menu(request):
-    return _twiml(voice.choose(request.POST.get("Digits", "")))
+    call = _call(request)
+    return _twiml(voice.choose(call, request.POST.get("Digits", ""))) if call else _no_call_sid()
+
+
+@twilio_webhook
+def voice_speech(request):
+    call = _call(request)
+    if call is None:
+        return _no_call_sid()
+    return _twiml(voice.speech(call, request.POST.get("SpeechResult", "")[:2000], request.POST.get("Confidence", "")))
 
 
 @twilio_webhook
 def voice_recorded(request):
-    sid, phone, url = (request.POST.get(k, "") for k in ("CallSid", "From", "RecordingUrl"))
-    if not sid or not url.startswith("https://"):
+    call, url = _call(request), request.POST.get("RecordingUrl", "")
+    if call is None or not url.startswith("https://"):
         return HttpResponseBadRequest("CallSid and an https RecordingUrl are required")
-    return _twiml(voice.recorded(sid[:64], phone[:32], url))
+    return _twiml(voice.recorded(call, url))
 
 
 @twilio_webhook
-def voice_transcribed(request):
-    sid = request.POST.get("CallSid", "")
-    if not sid:
-        return HttpResponseBadRequest("CallSid is required")
-    voice.transcribed(sid, request.POST.get("TranscriptionText", ""))
+def voice_recording(request):
+    sid, url = request.POST.get("CallSid", ""), request.POST.get("RecordingUrl", "")
+    if not sid or not url.startswith("https://"):
+        return HttpResponseBadRequest("CallSid and an https RecordingUrl are required")
+    if request.POST.get("RecordingStatus", "") in ("in-progress", "completed"):
+        voice.recording(sid[:64], url)
     return HttpResponse(status=204)
 
 
 @twilio_webhook
 def voice_status(request):
-    return _twiml(voice.status(request.POST.get("From", ""), request.POST.get("Digits", "")))
+    call = _call(request)
+    return _twiml(voice.status(call, request.POST.get("Digits", ""))) if call else _no_call_sid()

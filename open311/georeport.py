@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from city import gazetteer
+from city import gazetteer, phones
 from city.gazetteer import initials
 from city.models import Category
 from citymgmt.errors import Forbidden, InvalidData, NotFound
@@ -37,7 +37,6 @@ MAX_PAGE_SIZE = 500
 REPEAT_WINDOW = timedelta(minutes=10)
 _HTML = re.compile(r"<\s*[a-zA-Z/!?]|&#?\w+;")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PHONE = re.compile(r"^\+?[\d\s-]{3,20}$")
 
 
 # --------------------------------------------------------------------------- common
@@ -191,8 +190,15 @@ def file_request(client, params, files=(), now=None) -> list[dict]:
     if media_url and (len(media_url) > 500 or not re.match(r"^https?://[^\s/]+", media_url)):
         raise InvalidData(_("media_url 必须是 http(s) 地址。"), fields={"media_url": "invalid"})
     phone = _text(params, "phone", 40)
-    if phone and not _PHONE.match(phone):
-        raise InvalidData(_("phone 格式有误。"), fields={"phone": "invalid"})
+    if phone:
+        # One form for every number (E.164), so the resident's other reports and status queries
+        # find it; a number that is not valid is refused, and nothing is filed.
+        phone = phones.e164(phone)
+        if phone is None:
+            raise InvalidData(
+                _("phone 不是有效的电话号码（手机号如 13812345678，或以 + 开头的国际号码）。"),
+                fields={"phone": "invalid"},
+            )
     name = " ".join(p for p in (_text(params, "last_name", 50), _text(params, "first_name", 50)) if p)[:50]
     _text(params, "email", 200)
     device_id = _text(params, "device_id", 100)

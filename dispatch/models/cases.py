@@ -74,7 +74,11 @@ class Case(models.Model):
         verbose_name=_("上报人"),
     )
     reporter_name = models.CharField(_("市民姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("市民电话"), max_length=32, blank=True)
+    reporter_phone = models.CharField(_("市民电话"), max_length=32, blank=True)  # E.164 (city.phones)
+    # A voice report: the call's recording, and whether the speech recognition was unsure enough
+    # that a call-taker should listen to it (cleared by 分类定位, which follows the listening).
+    recording_url = models.URLField(_("通话录音"), max_length=500, blank=True)
+    needs_listening = models.BooleanField(_("待听录音"), default=False)
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED)
     department = models.ForeignKey(

@@ -117,7 +117,7 @@ def test_intake_creates_a_public_case_and_shows_its_number(city, make_case):
     assert r.status_code == 200
     case = Case.objects.exclude(pk=existing.pk).get()
     assert case.source == "call_taker" and case.needs_verification
-    assert case.reporter_phone == "13812345678" and case.reporter_name == "李先生"
+    assert case.reporter_phone == "+8613812345678" and case.reporter_name == "李先生"  # one form: E.164
     html = r.content.decode()
     assert case.number in html and existing.number in html  # the number to read back, and the duplicate
 

@@ -137,7 +137,7 @@ def test_intake_by_map_click_reads_back_the_number(live_url, browser, city):
     page.click("#intake button[type=submit]")
     number = page.locator("#created-number").inner_text()
     case = Case.objects.get(number=number)
-    assert case.cell is not None and case.reporter_phone == "13812345678"
+    assert case.cell is not None and case.reporter_phone == "+8613812345678"
     screenshot(page, "console-intake")
     assert failed == []
     ctx.close()

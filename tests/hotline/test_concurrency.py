@@ -59,3 +59,20 @@ def test_point8_two_workers_at_once_and_a_network_error_send_each_message_once(c
     assert outbox.send_due(now + timedelta(minutes=3)) == 1
     assert http.delivered() == {m.to: 1 for m in messages} and len(http.requests) == 9
     assert OutboundMessage.objects.filter(status="sent").count() == 8
+
+
+def test_issue20_one_speech_step_delivered_8_times_at_once_files_one_case(city):
+    """Twilio retries the speech step (a slow answer): the call's row is locked while the case is
+    filed, so every delivery reads back the one case's number."""
+    from hotline import voice
+    from hotline.models import VoiceCall
+
+    def deliver():
+        call = voice.call_for("CArace", "13812345678")
+        return str(voice.speech(call, "人民路路灯坏了", "0.9"))
+
+    results = run_together(*[deliver] * 8)
+    assert all(kind == "ok" for kind, _twiml in results), results
+    case = Case.objects.get()
+    assert VoiceCall.objects.get().case == case and case.reporter_phone == PHONE
+    assert len({answer for _kind, answer in results}) == 1

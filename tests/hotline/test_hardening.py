@@ -220,7 +220,10 @@ NUL = "\x00"
         ("voice/recorded", {"CallSid": "CA" + NUL, "From": PHONE, "RecordingUrl": "https://api.twilio.com/r/1"}),
         ("voice/recorded", {"CallSid": "CAnul", "From": PHONE + NUL, "RecordingUrl": "https://api.twilio.com/r/1"}),
         ("voice/recorded", {"CallSid": "CAnul", "From": PHONE, "RecordingUrl": "https://api.twilio.com/r/" + NUL}),
-        ("voice/transcribed", {"CallSid": "CA" + NUL, "TranscriptionText": "x"}),
+        ("voice/speech", {"CallSid": "CA" + NUL, "From": PHONE, "SpeechResult": "x", "Confidence": "0.9"}),
+        ("voice/speech", {"CallSid": "CAnul", "From": PHONE, "SpeechResult": "x", "Confidence": "0.9" + NUL}),
+        ("voice/recording", {"CallSid": "CAnul", "RecordingUrl": "https://api.twilio.com/r/" + NUL,
+                             "RecordingStatus": "completed"}),
         ("voice/status", {"CallSid": "CAnul", "From": PHONE + NUL, "Digits": "123"}),
         ("voice/status", {"CallSid": "CAnul", "From": PHONE, "Digits": "1" + NUL}),
     ],
@@ -239,10 +242,10 @@ def test_point10_a_nul_in_a_residents_text_is_dropped_and_the_report_filed(city)
     assert InboundMessage.objects.get().body == "路灯坏了"
 
 
-def test_point10_a_nul_in_a_transcript_is_dropped(city):
-    post({"CallSid": "CAt", "From": PHONE, "RecordingUrl": "https://api.twilio.com/r/1"}, url=BASE + "voice/recorded")
-    r = post({"CallSid": "CAt", "TranscriptionText": "井盖" + NUL + "丢了"}, url=BASE + "voice/transcribed")
-    assert r.status_code == 204 and VoiceCall.objects.get().transcript == "井盖丢了"
+def test_point10_a_nul_in_recognised_speech_is_dropped(city):
+    params = {"CallSid": "CAt", "From": PHONE, "SpeechResult": "井盖" + NUL + "丢了", "Confidence": "0.9"}
+    assert post(params, url=BASE + "voice/speech").status_code == 200
+    assert VoiceCall.objects.get().transcript == "井盖丢了" and Case.objects.get().description == "井盖丢了"
 
 
 def test_point10_a_nul_in_a_parameter_name_is_400(city):

@@ -1,5 +1,6 @@
-"""The voice menu step by step (TwiML parsed as XML), voicemails as cases once per CallSid,
-transcripts, MMS photos fetched in the background, and the satisfaction callback."""
+"""The voice menu step by step (TwiML parsed as XML), the voicemail when speech is not heard, MMS
+photos fetched in the background, and the satisfaction callback. (Speech reports, English and
+one form for numbers: test_voice_speech.py.)"""
 
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -8,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import Case, CaseEvent, CasePhoto
+from dispatch.models import Case, CasePhoto
 from hotline import media, satisfaction
 from hotline.models import MediaFetch, Satisfaction, VoiceCall
 from tests.conftest import jpeg
@@ -26,41 +27,47 @@ def voice(step, **params):
     return post({"CallSid": "CA0001", "From": PHONE, **params}, url=BASE + step)
 
 
-def test_the_menu_offers_three_choices(city):
+def test_the_menu_offers_four_choices(city):
     root = twiml(voice("voice"))
     gather = root.find("Gather")
     assert gather.get("numDigits") == "1" and gather.get("action") == "/hotline/twilio/voice/menu"
-    assert "按1" in gather.find("Say").text and "按2" in gather.find("Say").text and "按0" in gather.find("Say").text
+    chinese, english = gather.findall("Say")
+    assert "按1" in chinese.text and "按2" in chinese.text and "按0" in chinese.text
+    assert (chinese.get("voice"), chinese.get("language")) == ("Polly.Zhiyu-Neural", "cmn-CN")
+    assert "press 9" in english.text and english.get("language") == "en-US"  # English, offered in English
     assert root.find("Redirect").text == "/hotline/twilio/voice"  # silence: the menu again
 
 
-def test_one_records_a_voicemail_that_becomes_a_case_once(city):
-    record = twiml(voice("voice/menu", Digits="1")).find("Record")
+def speak(text, confidence="0.93", sid="CA0001", phone=PHONE):
+    return twiml(post({"CallSid": sid, "From": phone, "SpeechResult": text, "Confidence": confidence},
+                      url=BASE + "voice/speech"))  # fmt: skip
+
+
+def test_heard_nothing_twice_a_voicemail_marked_for_listening_once(city):
+    twiml(voice("voice/menu", Digits="1"))
+    again = twiml(voice("voice/speech", SpeechResult=""))  # nothing heard: asked again
+    assert again.find("Gather").get("input") == "speech" and "没有听清" in again.find("Gather").find("Say").text
+    record = twiml(voice("voice/speech")).find("Record")  # twice: a voicemail
     assert record.get("action") == "/hotline/twilio/voice/recorded" and record.get("maxLength") == "120"
-    assert (
-        record.get("transcribe") == "true" and record.get("transcribeCallback") == "/hotline/twilio/voice/transcribed"
-    )
+    assert record.get("transcribe") is None  # Twilio transcribes English only: a person listens
     url = "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1"
     first = twiml(voice("voice/recorded", RecordingUrl=url))
     again = twiml(voice("voice/recorded", RecordingUrl=url))  # Twilio retried the step
     case = Case.objects.get()
-    assert case.source == "voice" and case.needs_verification and url in case.description
-    assert first.find("Say").text == again.find("Say").text and first.find("Hangup") is not None
+    assert case.source == "voice" and case.needs_verification and case.needs_listening
+    assert case.recording_url == url and case.category.name == "待分类"
+    said = [say.text for say in first.findall("Say")]
+    assert said == [say.text for say in again.findall("Say")] and first.find("Hangup") is not None
     assert VoiceCall.objects.get().case == case
-    # The transcript arrives later: once, into the case's log.
-    assert voice("voice/transcribed", TranscriptionText="人民路井盖丢了").status_code == 204
-    voice("voice/transcribed", TranscriptionText="人民路井盖丢了")
-    (event,) = CaseEvent.objects.filter(case=case, action="evidence")
-    assert "人民路井盖丢了" in event.note and event.to_state == case.state
 
 
 def test_two_reads_the_status_to_the_reporting_number_only(city):
     gather = twiml(voice("voice/menu", Digits="2")).find("Gather")
     assert gather.get("finishOnKey") == "#" and gather.get("action") == "/hotline/twilio/voice/status"
-    twiml(voice("voice/recorded", RecordingUrl="https://api.twilio.com/r/1"))
+    speak("路灯不亮了")
     number = Case.objects.get().number
     said = twiml(voice("voice/status", Digits=number[1:])).find("Say").text
-    assert "待受理" in said and number in said
+    assert "待受理" in said and "字母伊" in said and "幺" in said  # the number read out, digit by digit
     stranger = twiml(
         post({"CallSid": "CA9", "From": "+8613900000000", "Digits": number[1:]}, url=BASE + "voice/status")
     )
@@ -174,17 +181,19 @@ def test_a_call_taker_classifies_and_places_a_residents_report(city):
     from dispatch.models import CaseEvent as Event
     from tests.conftest import LAT, LNG
 
-    twiml(voice("voice/recorded", RecordingUrl="https://api.twilio.com/r/9"))
+    speak("这边有个东西坏了", confidence="0.3")
     case = Case.objects.get()
-    assert case.category.full_code == "E9999" and case.cell is None
+    assert case.category.full_code == "E9999" and case.cell is None and case.needs_listening
     services.act(
         case.number, "classify", city.user("calltaker"),
         params={"category": "C0103", "lng": LNG, "lat": LAT, "address": "人民路12号"},
     )  # fmt: skip
     case.refresh_from_db()
     assert case.category.full_code == "C0103" and case.cell.code == "62040200100101" and case.state == "reported"
+    assert not case.needs_listening  # 分类定位 follows the listening
     event = Event.objects.get(case=case, action="classify")
     assert event.data["from_category"] == "E9999" and event.data["cell"] == "62040200100101"
+    assert event.data["listened"] is True
     with pytest.raises(Exception) as refused:
         services.act(case.number, "classify", city.user("dispatcher"), params={"category": "C0103"})
     assert refused.value.status == 403

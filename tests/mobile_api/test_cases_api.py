@@ -311,7 +311,7 @@ def test_department_sees_only_its_cases(api, city, make_case):
 def test_resident_phone_is_masked_for_handsets(api, city, make_case):
     case = make_case("reported", reporter_phone="13812341234")
     assert api("inspector1").get(f"/api/v1/cases/{case.number}").json()["reporter_phone"] == "138****1234"
-    assert api("calltaker").get(f"/api/v1/cases/{case.number}").json()["reporter_phone"] == "13812341234"
+    assert api("calltaker").get(f"/api/v1/cases/{case.number}").json()["reporter_phone"] == "+8613812341234"
     assert api("dispatcher").get(f"/api/v1/cases/{case.number}").json()["reporter_phone"] == "138****1234"
 
 

@@ -54,7 +54,7 @@ def test_post_form_encoded_with_key_in_body_answers_json(client, api_key, now):
     assert number in body[0]["service_notice"]
     case = Case.objects.get(number=number)
     assert (case.source, case.source_label) == ("open311", "12345")
-    assert case.reporter_name == "王 秀英" and case.reporter_phone == PHONE
+    assert case.reporter_name == "王 秀英" and case.reporter_phone == "+86" + PHONE  # one form: E.164
     assert case.events.get().data["source_label"] == "12345"
 
 
@@ -376,3 +376,17 @@ def test_a_list_costs_the_same_queries_for_many_requests(client, api_key, now, d
     with django_assert_max_num_queries(6):
         records = jsn(client.get(f"{BASE}/requests.json"))
     assert len(records) == 8 and all(r["media_url"].startswith("http://testserver/media/cases/") for r in records)
+
+
+def test_a_phone_that_is_not_a_valid_number_is_refused_clearly_and_nothing_is_filed(client, api_key, now):
+    for bad in ("12345", "+86 123", "138123456789"):
+        response = post(client, "json", "body", api_key, phone=bad)
+        assert response.status_code == 400
+        (error,) = jsn(response)
+        assert "phone" in error["description"] and "有效的电话号码" in error["description"]
+    assert Case.objects.count() == 0
+    body = {"api_key": api_key, "service_code": "E0102", "lat": str(LAT), "long": str(LNG), "description": "x"}
+    english = client.post(f"{BASE}/requests.json", {**body, "phone": "12345"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "not a valid phone number" in jsn(english)[0]["description"]
+    assert post(client, "json", "body", api_key, phone="0086 139-1234-5678").status_code == 200
+    assert Case.objects.get().reporter_phone == "+8613912345678"

@@ -59,7 +59,7 @@ def test_plain_http_post_per_spec(live_url, city, api_key, key_in):
     assert root.tag == "service_requests"
     number = root.find("request/service_request_id").text
     case = services.get_case(number)
-    assert (case.source, case.source_label, case.reporter_phone) == ("open311", "12345", "13700001111")
+    assert (case.source, case.source_label, case.reporter_phone) == ("open311", "12345", "+8613700001111")
 
     json_answer = _post(live_url, "json", api_key, key_in, description="第二处")
     assert json_answer.headers["Content-Type"] == "application/json; charset=utf-8"

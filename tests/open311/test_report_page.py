@@ -41,7 +41,7 @@ def test_a_resident_files_by_map_click_with_a_photo_and_sees_it_registered(live_
     case = Case.objects.get()
     assert page.inner_text("#case-number") == case.number
     assert page.inner_text("#case-status") == "待受理"
-    assert (case.source, case.source_label, case.reporter_phone) == ("open311", "web", "13655556666")
+    assert (case.source, case.source_label, case.reporter_phone) == ("open311", "web", "+8613655556666")
     assert abs(case.lat - LAT) < 0.01 and abs(case.lng - LNG) < 0.01
     assert CasePhoto.objects.filter(case=case).count() == 1
     assert "13655556666" not in page.content()

@@ -53,6 +53,7 @@
     if (f.department && c.department !== f.department) return false;
     if (f.light && c.light !== f.light) return false;
     if (f.needs_verification && String(c.needs_verification) !== f.needs_verification) return false;
+    if (f.listen && !(c.flags || []).includes("listen")) return false;  // voice reports to listen to
     if (counterFilter.state && c.state !== counterFilter.state) return false;
     if (f.q && f.q.trim()) {
       const words = [c.number, c.place, c.address, c.street, c.community, c.cell, c.description, categoryName(c)].join(" ").toLowerCase();
