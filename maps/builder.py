@@ -20,7 +20,7 @@ STATE_LAYERS = [
     ("intake", gettext_lazy("待受理 / 核实中"), ["reported", "verifying"]),
     ("registered", gettext_lazy("已立案待派遣"), ["registered"]),
     ("handling", gettext_lazy("处置中 / 挂账"), ["dispatched", "suspended"]),
-    ("checking", gettext_lazy("已处置 / 核查中"), ["handled", "checking"]),
+    ("checking", gettext_lazy("已处置 / 核查中"), ["handled", "checking", "checked"]),
     ("final", gettext_lazy("已办结"), sorted(str(s) for s in FINAL_STATES)),
 ]
 LIGHT_COLORS = {"green": "#2e9d4b", "yellow": "#e6b400", "red": "#d93025", "": "#6b7785", "closed": "#9aa3ad"}

@@ -15,6 +15,7 @@ from dispatch.labels import client_table, js_labels
 from dispatch.models import State
 
 from . import builder, queries
+from . import wall as wall_figures
 
 
 def _staff(request):
@@ -29,7 +30,7 @@ def _filter(request):
         return queries.CaseFilter.from_query({}), exc
 
 
-def _page(request, template, *, title, wall=False):
+def _page(request, template, *, title, wall=False, extra=None):
     _staff(request)
     f, error = _filter(request)
     built = builder.build()
@@ -75,6 +76,7 @@ def _page(request, template, *, title, wall=False):
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
             "departments": Department.objects.filter(active=True).order_by("code"),
             "streets": Street.objects.order_by("code"),
+            **(extra or {}),
         },
         status=400 if error else 200,
     )
@@ -95,7 +97,18 @@ def command_map(request):
 
 @login_required
 def wall(request):
-    return _page(request, "maps/wall.html", title=_("城市管理大屏"), wall=True)
+    """The wall 大屏: the map in the middle, the city's figures around it (maps.wall), live.
+    The map's script leaves the figures to the wall's own (`wall=False` for city_map.js)."""
+    _staff(request)
+    config = wall_figures.page_words() | {
+        "summary_url": reverse("maps:wall-summary"),
+        "locale": request.LANGUAGE_CODE,
+        "labels": js_labels(),
+        "time_zone": client_table()["time_zone"],
+        "category_names": {c.full_code: c.display_name for c in Category.objects.all()},
+    }
+    extra = {"wall": config, "figures": wall_figures.FIGURES}
+    return _page(request, "maps/wall.html", title=_("城市管理大屏"), extra=extra)
 
 
 @login_required
