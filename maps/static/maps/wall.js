@@ -185,7 +185,7 @@
   }
   const board = new WallBoard({
     belongs: () => false, // the wall keeps no case list: the summary holds its figures
-    onStatus: (s) => { $("offline").hidden = s !== "offline"; },
+    onStatus: (s) => { $("offline").hidden = s !== "offline"; root.dataset.live = s; },
     onEvent: (message) => {
       if (message.kind === "inspector.position") {
         const p = message.inspector;
