@@ -87,9 +87,19 @@
       series: [{ type: "pie", radius: ["45%", "75%"], center: ["32%", "52%"], label: { show: false }, data: d.sources.map((s) => ({ name: s.name, value: s.n })) }],
     });
   }
-  window.addEventListener("resize", () => { for (const c of Object.values(charts)) c.resize(); if (last) drawCharts(last); });
+  window.addEventListener("resize", () => {
+    for (const c of Object.values(charts)) c.resize();
+    if (last) drawCharts(last);
+    for (const id of ["feed", "red-list", "on-duty"]) fit($(id));
+  });
 
   // ------------------------------------------------------------------ lists
+  // A list shows the rows that fit whole in its panel (a half row at the bottom reads as a fault).
+  function fit(list) {
+    const box = list.closest(".list").getBoundingClientRect();
+    for (const row of list.children) row.hidden = false;
+    for (const row of list.children) if (row.getBoundingClientRect().bottom > box.bottom + 1) row.hidden = true;
+  }
   const stateWord = (s) => cfg.labels.states[s] || s;
   const lightClass = (item) => (cfg.final_states.includes(item.state) ? "final" : item.light || "");
   function feedRow(item) {
@@ -103,6 +113,7 @@
   let feedItems = [];
   function drawFeed(fresh) {
     $("feed").innerHTML = feedItems.length ? feedItems.map(feedRow).join("") : `<tr><td class="empty">${escapeHtml(S.nothing)}</td></tr>`;
+    fit($("feed"));
     if (fresh) { const row = $("feed").querySelector(`tr[data-number="${CSS.escape(fresh)}"]`); if (row) row.classList.add("fresh"); }
   }
   function feedFromEvent(message) {
@@ -131,6 +142,7 @@
     $("red-list").innerHTML = red.cases.length
       ? red.cases.map((c) => `<tr title="${escapeHtml(c.number)}"><td><span class="light red"></span>${escapeHtml(c.category)}</td><td>${escapeHtml(c.place)}</td><td class="dept">${escapeHtml(c.department || c.state)}</td><td class="late">${escapeHtml(c.overdue)}</td></tr>`).join("")
       : `<tr><td class="empty">${escapeHtml(S.no_red)}</td></tr>`;
+    fit($("red-list"));
   }
   let onDuty = new Map();
   function drawInspectors() {
@@ -139,6 +151,7 @@
     $("on-duty").innerHTML = onDuty.size
       ? [...onDuty.values()].map((p) => `<li>${escapeHtml(p.name)}${p.street ? `<span>${escapeHtml(p.street)}</span>` : ""}</li>`).join("")
       : `<li class="empty">${escapeHtml(S.nobody)}</li>`;
+    fit($("on-duty"));
   }
 
   function render(d) {
