@@ -96,6 +96,30 @@ def test_departments_ranked_by_on_time_handling(city, make_case):
     assert [r["name"] for r in rows] == ["环卫"]
 
 
+def test_department_ranking_agrees_with_evaluation(city, make_case):
+    """The wall reads overdue-unhandled from the cases now; evaluation from each case's last event
+    before the period's end. For a period ending now both must give the same rates."""
+    from dispatch import services
+    from evaluation.indicators import Period, department_table
+    from tests.conftest import jpeg
+
+    make_case("checking", now=T0 - timedelta(hours=2))  # 环卫: handled on time
+    make_case("dispatched", now=T0 - timedelta(days=2))  # 环卫: overdue, unhandled
+    make_case("dispatched", now=T0 - timedelta(minutes=20))  # 环卫: not due yet
+    late = make_case("dispatched", now=T0 - timedelta(days=3))
+    services.act(late.number, "handle", city.user("staff_huanwei"), params={"note": "迟了"},
+                 photo_files=[jpeg()], now=T0 - timedelta(hours=1))  # fmt: skip  # 环卫: handled late
+    shizheng = make_case("registered", now=T0 - timedelta(days=2))
+    services.act(shizheng.number, "dispatch", city.user("dispatcher"), params={"department": "shizheng"},
+                 now=T0 - timedelta(days=2))  # fmt: skip  # 市政: overdue, unhandled
+    scan_once(T0 - timedelta(minutes=30))
+    now = T0
+    month = Period(wall._day_start(now.date().replace(day=1)), now)
+    expected = {r["name"]: r["on_time_handling_rate"] for r in department_table(month)}
+    got = {r["name"]: r["rate"] for r in wall.department_ranking(now)}
+    assert got == expected == {"环卫": 33.33, "市政": 0.0}  # 环卫: 1 on time of 2 handled + 1 overdue
+
+
 def test_inspectors_on_duty_by_recent_position(city):
     from django.utils import timezone
 
