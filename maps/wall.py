@@ -99,19 +99,30 @@ def today_vs_yesterday(now: datetime | None = None) -> dict:
     return out
 
 
-def trend(now: datetime | None = None, days: int = TREND_DAYS) -> dict:
-    """Cases reported and closed per day over the last `days` days, today included."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    first = today - timedelta(days=days - 1)
+def _daily_counts(start: datetime, end: datetime) -> dict[date, dict]:
+    """{day: {"reported": n, "closed": n}} for events in [start, end], by day in the city's zone."""
     rows = (
-        CaseEvent.objects.filter(created_at__gte=_day_start(first), created_at__lte=now)
+        CaseEvent.objects.filter(created_at__gte=start, created_at__lte=end)
         .filter(_COUNTED["reported"] | _COUNTED["closed"])
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(reported=Count("id", filter=_COUNTED["reported"]), closed=Count("id", filter=_COUNTED["closed"]))
     )
-    by_day = {r["day"]: r for r in rows}
+    return {r["day"]: {"reported": r["reported"], "closed": r["closed"]} for r in rows}
+
+
+def trend(now: datetime | None = None, days: int = TREND_DAYS) -> dict:
+    """Cases reported and closed per day over the last `days` days, today included. The days
+    before today are done (the log only grows at its end): counted once an hour, today each time."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    before = softcache.get_or_build(
+        f"maps:wall:trend:{first}:{today}",
+        lambda: _daily_counts(_day_start(first), _day_start(today) - timedelta(microseconds=1)),
+        3600,
+    )
+    by_day = before | _daily_counts(_day_start(today), now)
     dates = [first + timedelta(days=i) for i in range(days)]
     return {
         "days": [f"{d:%m-%d}" for d in dates],
