@@ -216,11 +216,19 @@ def red_list(now: datetime | None = None, limit: int = RED_LIST) -> dict:
                 "place": place_name(c),
                 "department": c.department.name if c.department_id else "",
                 "state": str(State(c.state).label),
-                "overdue": (display.time_left(c, now) or {}).get("text", ""),
+                "overdue": _overdue_by(c, now),
             }
             for c in cases
         ],
     }
+
+
+def _overdue_by(case: Case, now: datetime) -> str:
+    """How long past its limit, in the stage's unit ("3.5 工时", "2 天"): the list is of overdue cases."""
+    left = display.time_left(case, now)
+    if left is None:
+        return ""
+    return display.duration_text(left["seconds"], case.stage_unit) if left["overdue"] else left["text"]
 
 
 def on_duty(now: datetime | None = None) -> dict:

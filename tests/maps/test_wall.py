@@ -62,7 +62,7 @@ def test_overdue_counts_cases_that_turned_red(city, make_case):
     red = wall.red_list(T0)
     assert red["count"] == 1 and red["cases"][0]["number"] == case.number
     assert red["cases"][0]["category"] == "暴露垃圾" and red["cases"][0]["department"] == "环卫"
-    assert red["cases"][0]["overdue"].startswith("超期")
+    assert red["cases"][0]["overdue"].endswith("工时")  # past its 4 working hours, in working hours
 
 
 def test_trend_per_day_reported_and_closed(city, make_case):
