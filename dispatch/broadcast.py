@@ -4,7 +4,9 @@ Groups: `board` (every staff board), `dept.<id>` (that department's staff), `use
 assigned inspector, the reporting inspector's handset). Residents' phone numbers never go out.
 """
 
+import asyncio
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -122,7 +124,23 @@ def _send(message: dict, groups: set[str]) -> None:
     if layer is None:
         return
     # One hop into the event loop for all the groups, not one per group.
-    async_to_sync(_send_all)(layer, message, sorted(groups))
+    send = async_to_sync(_send_all)
+    if _loop_running_here():
+        # A caller with an event loop of its own on this thread (a script driving a browser,
+        # say) cannot hop into ours from here: send from a short-lived thread instead.
+        worker = threading.Thread(target=send, args=(layer, message, sorted(groups)))
+        worker.start()
+        worker.join()
+        return
+    send(layer, message, sorted(groups))
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _send_all(layer, message: dict, groups: list[str]) -> None:
