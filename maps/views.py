@@ -97,8 +97,7 @@ def command_map(request):
 
 @login_required
 def wall(request):
-    """The wall 大屏: the map in the middle, the city's figures around it (maps.wall), live.
-    The map's script leaves the figures to the wall's own (`wall=False` for city_map.js)."""
+    """The wall 大屏: the map in the middle, the city's figures around it (maps.wall), live."""
     _staff(request)
     config = wall_figures.page_words() | {
         "summary_url": reverse("maps:wall-summary"),
@@ -108,7 +107,7 @@ def wall(request):
         "category_names": {c.full_code: c.display_name for c in Category.objects.all()},
     }
     extra = {"wall": config, "figures": wall_figures.FIGURES}
-    return _page(request, "maps/wall.html", title=_("城市管理大屏"), extra=extra)
+    return _page(request, "maps/wall.html", title=_("城市管理大屏"), wall=True, extra=extra)
 
 
 @login_required

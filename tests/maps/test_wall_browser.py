@@ -52,8 +52,8 @@ def test_wall_shows_every_panel_without_scrolling(live_url, browser, city, make_
     make_case("closed", now=now)
     make_case("dispatched", now=now)
     ctx, page, outside, failed = open_wall(browser, live_url, city, viewport)
-    expect(page.locator("[data-figure=reported]")).to_have_text("2")
-    expect(page.locator("[data-figure=closed]")).to_have_text("1")
+    expect(page.locator("[data-today=reported]")).to_have_text("2")
+    expect(page.locator("[data-today=closed]")).to_have_text("1")
     page.wait_for_function("document.querySelectorAll('#wall .chart canvas').length === 4")
     page.wait_for_selector(".folium-map[data-loaded='1']", timeout=20000)
 
@@ -87,7 +87,7 @@ def test_wall_shows_every_panel_without_scrolling(live_url, browser, city, make_
 
 def test_a_new_case_moves_todays_figures_and_the_feed(live_url, browser, city):
     ctx, page, outside, failed = open_wall(browser, live_url, city, (1920, 1080))
-    expect(page.locator("[data-figure=reported]")).to_have_text("0")
+    expect(page.locator("[data-today=reported]")).to_have_text("0")
     page.wait_for_function("window.cityWall.board.socket && window.cityWall.board.socket.readyState === 1")
 
     # The case is filed by the server (the handset API → dispatch.services), which broadcasts it.
@@ -99,7 +99,7 @@ def test_a_new_case_moves_todays_figures_and_the_feed(live_url, browser, city):
     assert r.status_code == 201
     number = r.json()["number"]
     expect(page.locator(f"#feed tr[data-number='{number}']")).to_contain_text("暴露垃圾", timeout=2000)
-    expect(page.locator("[data-figure=reported]")).to_have_text("1", timeout=2000)
+    expect(page.locator("[data-today=reported]")).to_have_text("1", timeout=2000)
     expect(page.locator("[data-yesterday=reported]")).to_have_text("0")
     assert outside == [] and failed == []
     ctx.close()

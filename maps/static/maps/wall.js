@@ -4,9 +4,10 @@
 // shortly after events (debounced: at most one fetch per burst, within ~1.2 s of its first event),
 // and once a minute for what moves with time alone (yesterday's same hour, who is on duty).
 // Words and names come from the server (maps.wall.page_words, dispatch.labels.js_labels).
+// It starts once the page's scripts have run (live.js, which the map page loads after this file).
 "use strict";
 
-(function () {
+document.addEventListener("DOMContentLoaded", () => {
   const cfg = JSON.parse(document.getElementById("wall-config").textContent);
   const S = cfg.strings;
   const root = document.getElementById("wall");
@@ -24,7 +25,7 @@
       const f = today[key];
       const rate = key === "on_time_rate";
       const show = (v) => (v === null || v === undefined ? "—" : rate ? v + "%" : String(v));
-      root.querySelector(`[data-figure="${key}"]`).textContent = show(f.today);
+      root.querySelector(`[data-today="${key}"]`).textContent = show(f.today);
       root.querySelector(`[data-yesterday="${key}"]`).textContent = show(f.yesterday);
       const d = root.querySelector(`[data-delta="${key}"]`);
       if (f.today === null || f.yesterday === null || f.today === f.yesterday) { d.textContent = ""; d.className = "delta"; continue; }
@@ -217,4 +218,4 @@
   setInterval(refresh, 60000); // time alone moves some figures: one small request a minute
   const start = () => board.start().catch(() => { $("offline").hidden = false; setTimeout(start, 5000); });
   start();
-})();
+});
