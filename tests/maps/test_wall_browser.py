@@ -46,7 +46,7 @@ def open_wall(browser, live_url, city, viewport):
     return ctx, page, outside, failed
 
 
-@pytest.mark.parametrize("viewport", [(1920, 1080), (1366, 768)])
+@pytest.mark.parametrize("viewport", [(1920, 1080), (1366, 768), (3840, 2160)])
 def test_wall_shows_every_panel_without_scrolling(live_url, browser, city, make_case, viewport):
     now = timezone.now()
     make_case("closed", now=now)
