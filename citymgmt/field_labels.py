@@ -17,6 +17,8 @@ FIELD_LABELS = {
     "end_date": _("结束日期"), "media_url": _("照片链接"), "page_size": _("每页条数"), "service_code": _("类别"),
     "service_request_id": _("案卷号"), "status": _("状态"), "body": _("请求内容"),
     "instruction": _("领导批示"), "supervision": _("督办"),
+    # a console's batch (dispatch.batch)
+    "cases": _("所选案卷"), "params": _("参数"), "action": _("操作"), "key": _("请求标识"),
 }  # fmt: skip
 PROBLEM_LABELS = {
     "required": _("必填"), "invalid": _("格式不对"), "unknown": _("不认识这个值"), "ambiguous": _("不唯一"),
@@ -28,6 +30,8 @@ PROBLEM_LABELS = {
     "before_from": _("早于开始日期"), "too_long": _("时间段太长"), "after_end": _("晚于结束日期"),
     "too_old": _("时间太早"), "html": _("不能含 HTML"), "not_found": _("找不到"), "span": _("时间段太长"),
     "unsupported": _("不支持"), "too_many_postpones": _("延期次数已达上限"), "already_recorded": _("已记录"),
+    "duplicate": _("重复"), "invalid_number": _("案卷号不对"), "invalid_version": _("版本号不对"),
+    "no_suggestion": _("无推荐部门"), "nul": _("含空字符"),
 }  # fmt: skip
 
 

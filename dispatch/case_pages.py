@@ -116,6 +116,7 @@ def cases(request):
         "sources": Source.choices,
         "lights": [c for c in Light.choices if c[0]],
         "instructed_choices": search.INSTRUCTED_CHOICES,
+        "urged_choices": search.URGED_CHOICES,
         "departments": Department.objects.filter(active=True).order_by("code"),
         "streets": Street.objects.order_by("code"),
         "may_search_phone": search.may_search_phone(request.user),

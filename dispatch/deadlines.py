@@ -105,13 +105,17 @@ def resume(case, now: datetime) -> None:
     _set_yellow(case, now)
 
 
-def extend(case, amount: int, now: datetime) -> None:
-    """延期: an approved postponement moves the due time by `amount` of the stage's own unit
-    (minutes, working hours or working days)."""
-    old_due = case.due_at
+def extended_due(case, amount: int) -> datetime:
+    """The due time after a postponement of `amount` in the stage's own unit (minutes, working
+    hours or working days): what approval applies, and what the decider reads before approving."""
     if is_natural(case.stage_unit):
-        case.due_at = old_due + timedelta(minutes=amount)
-    else:
-        case.due_at = calendar.add_working_time(old_due, amount, case.stage_unit)
+        return case.due_at + timedelta(minutes=amount)
+    return calendar.add_working_time(case.due_at, amount, case.stage_unit)
+
+
+def extend(case, amount: int, now: datetime) -> None:
+    """延期: an approved postponement moves the due time by `amount` of the stage's own unit."""
+    old_due = case.due_at
+    case.due_at = extended_due(case, amount)
     case.stage_limit_s = (case.stage_limit_s or 0) + remaining(old_due, case.due_at, case.stage_unit)
     _set_yellow(case, now)

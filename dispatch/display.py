@@ -92,13 +92,16 @@ def reporter_kinds() -> dict:
     return {"public": _("市民"), "inspector": _("监督员")}
 
 
-def asked_hours_text(hours: int | None, unit: str) -> str:
-    """A postponement's hours in the stage's kind of time: 24 工时 (working) or 24 小时 (natural)."""
-    if hours is None:
+def asked_hours_text(amount: int | None, unit: str) -> str:
+    """A postponement's amount in the stage's own unit (what approval applies: deadlines.extend):
+    30 分钟, 2 工时 or 2 工作日."""
+    if amount is None:
         return ""
     if deadlines.is_natural(unit):
-        return _("%(n)s 小时") % {"n": hours}
-    return _("%(n)s 工时") % {"n": hours}
+        return _("%(n)s 分钟") % {"n": amount}
+    if unit == "work_days":
+        return _("%(n)s 工作日") % {"n": amount}
+    return _("%(n)s 工时") % {"n": amount}
 
 
 def pending_request(case: Case, now: datetime | None = None) -> dict | None:
@@ -117,8 +120,7 @@ def pending_request(case: Case, now: datetime | None = None) -> dict | None:
     }
     if case.pending_request == "postpone" and case.pending_hours and case.due_at is not None:
         facts["asked"] = asked_hours_text(case.pending_hours, case.stage_unit)
-        due = deadlines.advance(case.due_at, case.pending_hours * 3600, case.stage_unit)
-        facts["due_if_approved"] = local(due)
+        facts["due_if_approved"] = local(deadlines.extended_due(case, case.pending_hours))
     elif case.pending_request == "suspend":
         # 挂账 stops the clock: what is left now is kept and runs again on resume.
         left = time_left(case, now)

@@ -5,6 +5,8 @@ states, the city's time zone), all in the request's language. The scripts hold n
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from city.models import TimeLimit
+
 from .board import CONSOLE_SECTIONS, CONSOLE_STATES
 from .models import Source, State
 from .models.cases import FINAL_STATES
@@ -37,6 +39,7 @@ def client_field(f: Field) -> dict:
         "max": f.max,
         "default": f.default,
         "role": str(f.role) if f.role else None,
+        "unit": f.unit,
     }
 
 
@@ -71,6 +74,8 @@ def client_table() -> dict:
             "urged": _("已催办"),
         },
         "final_states": sorted(str(s) for s in FINAL_STATES),
+        # The words of the stage units a field with unit "stage" is counted in (the case says which).
+        "units": {u.value: str(u.label) for u in TimeLimit.Unit},
         "time_zone": settings.TIME_ZONE,
         "words": {
             "photos": _("照片"),

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 import django_filters as filters
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ from citymgmt.errors import Forbidden, InvalidData
 from citymgmt.query import EARLIEST_DAY, LATEST_DAY
 
 from .access import visible_cases
-from .models import Case, Light, Source, State, Urgency
+from .models import Case, CaseEvent, Light, Source, State, Urgency
 from .models.cases import FINAL_STATES
 
 # Dates outside these years are typing errors, and their arithmetic would overflow at the ends.
@@ -82,6 +82,8 @@ class BoundedDateFilter(filters.DateFilter):
 
 
 INSTRUCTED_CHOICES = (("any", _("有领导批示")), ("pending", _("批示待签收")))
+# A choice, not a boolean: the page says it in words, and the API's schema lists the two values.
+URGED_CHOICES = (("urged", _("被催办过")), ("not_urged", _("未被催办")))
 
 
 class CaseQuery(filters.FilterSet):
@@ -106,6 +108,7 @@ class CaseQuery(filters.FilterSet):
     instructed = filters.ChoiceFilter(
         method="filter_instructed", choices=INSTRUCTED_CHOICES, label=_("领导批示"), empty_label=None
     )
+    urged = filters.ChoiceFilter(method="filter_urged", choices=URGED_CHOICES, label=_("催办"), empty_label=None)
     reported_from = BoundedDateFilter(field_name="reported_at", label=_("上报日期起"))
     reported_to = BoundedDateFilter(field_name="reported_at", end=True, label=_("上报日期止"))
     closed_from = BoundedDateFilter(field_name="closed_at", label=_("结案日期起"))
@@ -149,6 +152,13 @@ class CaseQuery(filters.FilterSet):
         if value == "any":
             return qs.exclude(instruction="")
         return qs
+
+    def filter_urged(self, qs, name, value):
+        """Cases urged (催办) or under a supervision order (督办, the stronger urge) at any time, or never."""
+        if value not in ("urged", "not_urged"):
+            return qs
+        urged = Exists(CaseEvent.objects.filter(case_id=OuterRef("pk"), action__in=("urge", "supervise")))
+        return qs.filter(urged) if value == "urged" else qs.exclude(urged)
 
     def filter_overdue(self, qs, name, value):
         if value in (None, ""):

@@ -350,9 +350,13 @@ def act(
     role: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
+    request_key: str | None = None,
 ) -> Case:
     """Take a workflow action on a case. Raises Forbidden (403), WrongState / Conflict (409) or
-    InvalidData (400); on any error nothing is written and nothing is broadcast."""
+    InvalidData (400); on any error nothing is written and nothing is broadcast.
+
+    `request_key` (a batch's key and the case number) makes a resent request a no-op: the event
+    written the first time keeps it, and a repeat by the same person returns the case unchanged."""
     params = dict(params or {})
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -365,6 +369,8 @@ def act(
         case = _locked_case(number=number)
         if case is None:
             raise NotFound(_("案卷 %(number)s 不存在。") % {"number": number})
+        if request_key and _already_done(case, action, actor, request_key):
+            return case
         if expected_version is not None and case.version != expected_version:
             raise Conflict(current_version=case.version, state=case.state)
         if case.state not in transition.sources:
@@ -388,6 +394,8 @@ def act(
         case.save()
         data.update(clock_before)
         data["next_due_at"] = utc_iso(case.due_at)
+        if request_key:
+            data["request_key"] = request_key
         data.setdefault("department", _department_code(case.department_id or old_department_id))
         if checked_photos:
             saved = photos.save_photos(case, checked_photos, _PHOTO_STAGE.get(action, "report"))
@@ -408,6 +416,17 @@ def act(
             act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
     case.refresh_from_db()
     return case
+
+
+def _already_done(case, action, actor, request_key) -> bool:
+    """True when this request was applied before (a resent batch); a key another action or person
+    used is a conflict, never a second change."""
+    first = case.events.filter(data__request_key=request_key).only("action", "actor_id").first()
+    if first is None:
+        return False
+    if first.action != action or first.actor_id != getattr(actor, "pk", None):
+        raise Conflict(_("请求标识已用于另一操作。"), fields={"idempotency_key": "reused"})
+    return True
 
 
 def _clock(case, now) -> dict:

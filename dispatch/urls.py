@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/<str:name>/snapshot", views.snapshot, name="snapshot"),
     path("console/<str:name>/counts", views.counts, name="counts"),
     path("console/<str:name>/clock", views.clock, name="clock"),
+    path("console/<str:name>/batch", views.batch_action, name="batch"),
     path("cases/", case_pages.cases, name="cases"),
     path("cases/export.<str:fmt>", case_pages.cases_export, name="cases-export"),
     path("cases/print.pdf", case_pages.cases_pdf, name="cases-pdf"),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from city import gazetteer, grid
 from city.basemap import map_config
@@ -21,7 +21,7 @@ from city.roles import department_of, has_role
 from citymgmt.errors import DomainError
 from citymgmt.field_labels import problem_label
 
-from . import board, display, search, services
+from . import batch, board, display, search, services
 from .access import visible_cases
 from .board import console_titles
 from .forms import IntakeForm
@@ -70,6 +70,9 @@ def console(request, name):
         "categories": [
             (c.full_code, c.display_name) for c in Category.objects.order_by("kind", "major_code", "minor_code")
         ],
+        # Bulk actions this person may take here, their words and keyboard shortcuts (dispatch.batch).
+        "batch": batch.client_batch(request.user, name),
+        "batch_url": reverse("dispatch:batch", args=[name]),
     }
     context = {
         "console": name,
@@ -99,6 +102,15 @@ def _strings() -> dict:
         "returned_by": _("回退记录"), "reason": _("理由"), "no_suggestion": _("无推荐部门（已回退的部门不再推荐）"),
         "asked": _("申请内容"), "due_now": _("当前时限"), "due_if_approved": _("批准后时限"),
         "suggested": _("推荐部门"), "filter_on": _("筛选中"),
+        # Batch work and keyboard shortcuts ({n}, {done}, {refused}: filled in by the script).
+        "batch": _("批量"), "selected": _("已选 {n} 件"), "select_row": _("选择"), "select_all": _("全选本列表"),
+        "batch_working": _("正在批量处理……"), "batch_refused": _("未执行"),
+        "batch_summary": _("批量处理：完成 {done} 件，未执行 {refused} 件。"),
+        "batch_none": _("请先勾选案卷，或用 j / k 选中一行。"), "batch_too_many": _("一次最多批量处理 {n} 件案卷。"),
+        "shortcuts": _("快捷键"), "key_next": _("下一行"), "key_prev": _("上一行"),
+        "key_toggle": _("勾选 / 取消勾选当前行"),
+        "key_open": _("打开当前行的案卷"), "key_search": _("在列表中查找"), "key_help": _("显示 / 隐藏本帮助"),
+        "key_close": _("关闭"), "key_targets": _("作用于已勾选的案卷；未勾选时作用于当前行"),
     }  # fmt: skip
     return {k: str(v) for k, v in words.items()}
 
@@ -126,6 +138,17 @@ def clock(request, name):
 
 
 @login_required
+@require_POST
+def batch_action(request, name):
+    """批量操作: one action on the selected rows, each case through the workflow on its own. A
+    malformed batch (not a list, unknown numbers, too many rows, bad versions) is refused whole
+    and changes nothing; a row the workflow refuses is named with its reason, the others go on."""
+    _require(request, name)
+    action, params, rows, key = batch.parse(request.body, request.user, name)
+    return JsonResponse(batch.run(request.user, action, params, rows, key), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
 @require_GET
 def decision(request, number):
     """What the panel shows before someone decides: the returns (who sent it back and why), the
@@ -139,6 +162,7 @@ def decision(request, number):
             "suggested_department": suggested.code if suggested else None,
             "suggested_department_name": suggested.name if suggested else None,
             "pending": display.pending_request(case),
+            "stage_unit": case.stage_unit,  # a postponement is asked in this unit (the form shows its word)
             "version": case.version,
         },
         json_dumps_params={"ensure_ascii": False},
@@ -292,6 +316,7 @@ def intake(request):
                 "add_note": _("记为补充情况"),
                 "repeat_call": _("市民再次来电反映。"),
                 "noted": _("已记录"),
+                "no_answer": _("没有收到服务器的回答，请稍后查看案卷状态。"),
             },
             "title": _("热线受理"),
             "categories": categories,

@@ -82,6 +82,7 @@ class Field:
     max: float | None = None  # number, longitude, latitude: the largest value; text: the longest length
     default: object = None  # what a form shows first
     role: str | None = None  # "user": the role the person named must hold
+    unit: str | None = None  # "number": "stage" when counted in the case's stage unit (forms show its word)
 
     def __post_init__(self):
         if self.kind not in FIELD_KINDS:
@@ -259,6 +260,7 @@ TRANSITIONS: dict[str, Transition] = {
                     min=1,
                     max=MAX_POSTPONE_HOURS,
                     default=4,
+                    unit="stage",
                 ),
                 REASON,
             ),

@@ -63,6 +63,7 @@ def expected_fields(transition: Transition) -> list[dict]:
             "max": f.max,
             "default": f.default,
             "role": f.role,
+            "unit": f.unit,
         }
         for f in transition.fields
     ]
@@ -84,6 +85,9 @@ def test_each_page_receives_the_workflow_table(city, username, path, script_id, 
     assert {k: set(v) for k, v in table["console_states"].items()} == {k: set(v) for k, v in CONSOLE_STATES.items()}
     assert set(table["final_states"]) == set(FINAL_STATES)
     assert table["time_zone"] == settings.TIME_ZONE
+    # A postponement is asked in the case's stage unit: the pages get the units' words.
+    assert table["transitions"]["request_postpone"]["fields"][0]["unit"] == "stage"
+    assert set(table["units"]) == {"minutes", "work_hours", "work_days"}
 
 
 def test_labels_arrive_in_the_pages_language(city):
@@ -117,7 +121,7 @@ def test_a_field_added_to_the_table_reaches_every_page_and_the_service(city, mak
         fields = rendered_config(city, username, path, script_id)["workflow"]["transitions"]["return"]["fields"]
         assert fields[-1] == {
             "name": "witness", "kind": "text", "label": "目击者", "required": True, "choices": [],
-            "min": None, "max": 40, "default": None, "role": None,
+            "min": None, "max": 40, "default": None, "role": None, "unit": None,
         }, path  # fmt: skip
     case = make_case("dispatched")
     with pytest.raises(InvalidData) as refused:

@@ -76,7 +76,7 @@ def test_a_postponement_shows_the_hours_in_the_stages_unit_and_the_due_time_if_a
     assert pending["due_if_approved"] == display.local(case.due_at) != pending["due_now"]
 
 
-def test_a_postponement_in_natural_time_reads_in_hours(city, make_case):
+def test_a_postponement_in_natural_time_reads_in_minutes_as_approval_applies_it(city, make_case):
     case = make_case("reported", category=city.categories["manhole"])  # 120 minutes, natural time
     for action, username, params in [
         ("send_verify", "calltaker", {"inspector": "inspector1"}),
@@ -87,8 +87,31 @@ def test_a_postponement_in_natural_time_reads_in_hours(city, make_case):
     services.act(case.number, "request_postpone", city.user("staff_shizheng"), params={"hours": 2, "reason": "等配件"})
     case.refresh_from_db()
     pending = display.pending_request(case)
-    assert pending["asked"] == "2 小时"
-    assert pending["due_if_approved"] == display.local(case.due_at + timedelta(hours=2))
+    # The stage's own unit is minutes here: what the decider reads is what approval applies.
+    assert pending["asked"] == "2 分钟"
+    assert pending["due_if_approved"] == display.local(case.due_at + timedelta(minutes=2))
+    services.act(case.number, "decide_postpone", city.user("dispatcher"), params={"approve": True})
+    case.refresh_from_db()
+    assert pending["due_if_approved"] == display.local(case.due_at)
+
+
+def test_a_postponement_in_working_days_reads_in_days(city, make_case):
+    from city.models import TimeLimit
+
+    TimeLimit.objects.filter(category=city.categories["rubbish"], stage="handle").update(amount=1, unit="work_days")
+    from django.core.cache import cache
+
+    cache.clear()  # the time limits are cached
+    case = make_case("dispatched")
+    services.act(case.number, "request_postpone", city.user("staff_huanwei"), params={"hours": 2, "reason": "等材料"})
+    case.refresh_from_db()
+    pending = display.pending_request(case)
+    assert pending["asked"] == "2 工作日"
+    services.act(case.number, "decide_postpone", city.user("dispatcher"), params={"approve": True})
+    case.refresh_from_db()
+    assert pending["due_if_approved"] == display.local(case.due_at)
+    facts = client_for(city, "staff_huanwei").get(f"/console/cases/{case.number}/decision").json()
+    assert facts["stage_unit"] == "work_days"  # the request form shows its unit word
 
 
 def test_a_suspension_request_says_the_clock_stops_and_what_is_left(city, make_case):

@@ -225,6 +225,18 @@ def test_the_case_query_filters_instructed_and_urged_cases(city, make_case):
     services.act(instructed.number, "acknowledge", city.user("staff_huanwei"), params={})
     assert found(instructed="pending") == set()
     assert found(instructed="any") == {instructed.number}
+    # 催办 as a choice in words: any / urged (a 督办 counts) / never urged.
+    assert found(urged="urged") == {urged.number}
+    assert found(urged="not_urged") == {instructed.number, plain.number}
+    assert found() == {instructed.number, urged.number, plain.number}
+    services.act(plain.number, "supervise", city.user("supervisor"), params={"reply_hours": 4, "note": "督办"})
+    assert found(urged="urged") == {urged.number, plain.number}
+    html = client.get("/cases/", {"urged": "urged"}).content.decode()
+    assert "催办：全部" in html and '<option value="urged" selected>被催办过</option>' in html
+    r = client.get("/api/v1/cases", {"urged": "yes"}, HTTP_ACCEPT="application/json")
+    assert r.status_code == 400 and "urged" in r.json()["error"]["fields"]
+    api = client.get("/api/v1/cases", {"urged": "urged"}, HTTP_ACCEPT="application/json").json()["results"]
+    assert {c["number"] for c in api} == {urged.number, plain.number}
 
 
 def test_an_automatic_escalation_is_texted_to_the_configured_number(city, make_case):

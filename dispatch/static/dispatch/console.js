@@ -54,6 +54,10 @@
     if (f.light && c.light !== f.light) return false;
     if (f.needs_verification && String(c.needs_verification) !== f.needs_verification) return false;
     if (counterFilter.state && c.state !== counterFilter.state) return false;
+    if (f.q && f.q.trim()) {
+      const words = [c.number, c.place, c.address, c.street, c.community, c.cell, c.description, categoryName(c)].join(" ").toLowerCase();
+      if (!words.includes(f.q.trim().toLowerCase())) return false;
+    }
     return true;
   }
 
@@ -96,7 +100,12 @@
   }
 
   function row(c) {
-    const tr = el("tr", { "data-number": c.number, class: "light-" + (c.light || "none") + (c.urgency === "urgent" ? " urgent" : ""), onclick: () => openCase(c.number) },
+    const outcome = batchOutcomes.get(c.number);
+    const classes = ["light-" + (c.light || "none"), c.urgency === "urgent" ? "urgent" : "", cursor === c.number ? "cursor" : "",
+      selected.has(c.number) ? "picked" : "", outcome && !outcome.ok ? "batch-refused" : ""].filter(Boolean).join(" ");
+    const tr = el("tr", { "data-number": c.number, class: classes, "aria-selected": cursor === c.number ? "true" : null,
+      onclick: () => { cursor = c.number; markCursor(); openCase(c.number); } },
+      ...(batchable ? [pickCell(c)] : []),
       ...COLUMNS.map(([id, , , cell, hover]) => {
         const content = cell(c);
         const text = hover ? hover(c) : content.map((x) => (x instanceof Node ? x.textContent : x)).join("");
@@ -109,6 +118,7 @@
     if (c.pending_request) flags.append(el("span", { class: "tag" }, T["pending_" + c.pending_request]));
     for (const f of c.flags || []) flags.append(el("span", { class: "tag flag-" + f }, W.flags[f] || f));
     if (config.console === "dispatch" && waitsForDispatch && c.suggested_department && departmentField) flags.append(quickDispatch(c));
+    if (outcome && !outcome.ok) flags.append(el("span", { class: "tag refused", title: outcome.message }, T.batch_refused));
     tr.append(flags);
     return tr;
   }
@@ -127,12 +137,16 @@
       const rows = cases.filter(test);
       const table = el("table", { id: "list-" + id, class: "cases" },
         el("caption", {}, title + " ", el("span", { class: "count" }, String(rows.length))),
-        el("thead", {}, el("tr", {}, ...COLUMNS.map(heading), el("th", { class: "flags" }, ""))),
+        el("thead", {}, el("tr", {}, ...(batchable ? [pickAllCell(rows)] : []), ...COLUMNS.map(heading), el("th", { class: "flags" }, ""))),
         el("tbody", {}, ...rows.map(row)));
       root.append(table);
     }
     const red = cases.filter((c) => c.light === "red").length;
     Attention.title(config.title, cases.length, red);
+    // Only rows on screen stay selected: a case that left the lists (or a filter hid) is not acted on unseen.
+    const shown = new Set(rowNumbers());
+    for (const n of [...selected]) if (!shown.has(n)) selected.delete(n);
+    showSelection();
   }
 
   // The counters at the top are filters: a click shows only those cases; a second click, all again.
@@ -216,6 +230,195 @@
   });
   window.liveBoard = board; // for the browser tests and the curious
 
+  // ------------------------------------------------------------------ batch work and shortcuts
+
+  // What this person may do to several rows at once, its words and its keys come from the server
+  // (dispatch.batch.client_batch). Each case is still acted on by itself there, with its version.
+  const B = config.batch;
+  const batchable = B.actions.length > 0;
+  const selected = new Set();
+  const batchOutcomes = new Map(); // number → the last batch's answer for that row
+  let cursor = null; // the current row (j / k)
+
+  const rowNumbers = () => [...document.querySelectorAll("#lists tbody tr[data-number]")].map((tr) => tr.dataset.number);
+
+  function pickCell(c) {
+    return el("td", { class: "pick", onclick: (e) => e.stopPropagation() },
+      el("input", { type: "checkbox", "aria-label": T.select_row + " " + c.number, checked: selected.has(c.number) ? "" : null,
+        onchange: (e) => { if (e.target.checked) selected.add(c.number); else selected.delete(c.number); showSelection(); } }));
+  }
+
+  // The heading's box selects every row the list shows now (after filters), or none.
+  function pickAllCell(rows) {
+    const all = rows.length > 0 && rows.every((c) => selected.has(c.number));
+    return el("th", { class: "pick" }, el("input", { type: "checkbox", class: "pick-all", "aria-label": T.select_all,
+      checked: all ? "" : null, onchange: (e) => {
+        for (const c of rows) { if (e.target.checked) selected.add(c.number); else selected.delete(c.number); }
+        render();
+      } }));
+  }
+
+  function showSelection() {
+    for (const tr of document.querySelectorAll("#lists tbody tr[data-number]")) {
+      const on = selected.has(tr.dataset.number);
+      tr.classList.toggle("picked", on);
+      const box = tr.querySelector("td.pick input");
+      if (box) box.checked = on;
+    }
+    const count = $("#batch .selected-count");
+    if (count) count.textContent = T.selected.replace("{n}", selected.size);
+  }
+
+  function markCursor() {
+    for (const tr of document.querySelectorAll("#lists tr.cursor")) { tr.classList.remove("cursor"); tr.removeAttribute("aria-selected"); }
+    const tr = cursor && document.querySelector(`#lists tr[data-number="${CSS.escape(cursor)}"]`);
+    if (tr) { tr.classList.add("cursor"); tr.setAttribute("aria-selected", "true"); tr.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function moveCursor(step) {
+    const numbers = rowNumbers();
+    if (!numbers.length) return;
+    const at = numbers.indexOf(cursor);
+    cursor = numbers[at < 0 ? (step > 0 ? 0 : numbers.length - 1) : Math.min(numbers.length - 1, Math.max(0, at + step))];
+    markCursor();
+  }
+
+  // Ticked rows, in the order the page shows them; none ticked: the current row.
+  function targets() {
+    if (selected.size) return rowNumbers().filter((n) => selected.has(n));
+    return cursor && board.cases.has(cursor) ? [cursor] : [];
+  }
+
+  // A resend after no answer reuses the key: the server then does nothing twice.
+  let lastAttempt = { signature: "", key: "" };
+  const newKey = () => Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  let batchBusy = false;
+
+  function setBatchBusy(busy) {
+    batchBusy = busy;
+    for (const b of document.querySelectorAll("#batch button[data-batch]")) b.disabled = busy;
+  }
+
+  async function runBatch(action, numbers) {
+    const spec = B.actions.find((a) => a.action === action);
+    if (!spec || batchBusy) return;
+    if (!numbers.length) { say(T.batch_none, "error"); return; }
+    if (numbers.length > B.limit) { say(T.batch_too_many.replace("{n}", B.limit), "error"); return; }
+    const params = {};
+    for (const f of spec.fields) {
+      const input = $(`#batch [name="${f.name}"]`);
+      const value = input ? input.value.trim() : "";
+      if (f.required && !value) { say(WORDS.missing + f.label, "error"); if (input) input.focus(); return; }
+      if (value) params[f.name] = value;
+    }
+    const cases = numbers.map((n) => board.cases.get(n)).filter(Boolean).map((c) => ({ number: c.number, version: c.version }));
+    const signature = JSON.stringify([action, params, cases]);
+    const key = lastAttempt.signature === signature ? lastAttempt.key : newKey();
+    lastAttempt = { signature, key };
+    setBatchBusy(true);
+    say(T.batch_working, "");
+    try {
+      const r = await fetch(config.batch_url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ action, params, cases, key }),
+      }).catch(() => null);
+      if (!r) { say(T.no_answer, "error"); return; }
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) { say((data.error && data.error.message) || String(r.status), "error"); return; }
+      lastAttempt = { signature: "", key: "" };
+      showOutcomes(spec, data);
+    } finally {
+      setBatchBusy(false);
+    }
+  }
+
+  // Each row's outcome in words; done rows leave the selection, refused ones stay ticked and marked.
+  function showOutcomes(spec, data) {
+    const list = $("#batch-results");
+    list.replaceChildren(...data.results.map((x) => el("li", { "data-number": x.number, class: x.ok ? "ok" : "refused" },
+      x.number + " · " + (x.ok ? `${T.done}: ${spec.label} → ${x.state_label}` : `${T.batch_refused}: ${x.message}`))));
+    for (const x of data.results) {
+      batchOutcomes.set(x.number, x);
+      if (x.ok) selected.delete(x.number);
+      const c = board.cases.get(x.number);
+      // Until the live event arrives, the row shows what the server answered.
+      if (x.ok && c && x.version > c.version) Object.assign(c, { state: x.state, version: x.version });
+      if (x.ok) requestAnimationFrame(() => flash(x.number));
+    }
+    say(T.batch_summary.replace("{done}", data.done).replace("{refused}", data.refused), data.refused ? "error" : "ok");
+    render();
+  }
+
+  function batchBar() {
+    const box = $("#batch");
+    if (!batchable) { box.remove(); return; }
+    const fields = new Map();
+    for (const a of B.actions) for (const f of a.fields) if (!fields.has(f.name)) fields.set(f.name, f);
+    const keyOf = Object.fromEntries(Object.entries(B.shortcuts).map(([k, a]) => [a, k]));
+    box.replaceChildren(
+      el("strong", {}, T.batch), el("span", { class: "selected-count", "aria-live": "polite" }, T.selected.replace("{n}", 0)),
+      ...[...fields.values()].map((f) => el("label", {}, f.label, " ", el("input", { name: f.name, type: "text", maxlength: f.max }))),
+      ...B.actions.map((a) => el("button", { type: "button", "data-batch": a.action, title: a.hint || null,
+        onclick: () => runBatch(a.action, targets()) }, a.label + (keyOf[a.action] ? ` (${keyOf[a.action]})` : ""))),
+      el("ol", { id: "batch-results", class: "batch-results" }));
+    box.hidden = false;
+  }
+
+  // The help overlay: only the keys this person may use here.
+  function helpOverlay() {
+    const rows = [["j", T.key_next], ["k", T.key_prev]];
+    if (batchable) rows.push(["x", T.key_toggle]);
+    rows.push(["Enter", T.key_open]);
+    for (const [key, action] of Object.entries(B.shortcuts)) {
+      const spec = B.actions.find((a) => a.action === action);
+      rows.push([key, spec.label + (spec.hint ? " · " + spec.hint : "") + " — " + T.key_targets]);
+    }
+    rows.push(["/", T.key_search], ["?", T.key_help], ["Esc", T.key_close]);
+    const overlay = $("#shortcut-help");
+    overlay.replaceChildren(el("div", { class: "overlay-box" },
+      el("h2", { id: "shortcut-help-title" }, T.shortcuts),
+      el("dl", { class: "keys" }, ...rows.flatMap(([key, what]) => [el("dt", {}, el("kbd", {}, key)), el("dd", {}, what)])),
+      el("button", { type: "button", onclick: () => { overlay.hidden = true; } }, T.key_close + " (Esc)")));
+    overlay.addEventListener("click", (e) => { if (e.target === overlay) overlay.hidden = true; });
+  }
+
+  // Keys never fire while someone types in a box, nor with Ctrl / Alt / ⌘ (the browser's own keys).
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
+    return target.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(target.type);
+  }
+
+  function onKey(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const help = $("#shortcut-help");
+    if (e.key === "Escape") {
+      if (!help.hidden) help.hidden = true;
+      else if (typing(e.target)) e.target.blur();
+      return;
+    }
+    if (typing(e.target)) return;
+    if (!help.hidden && e.key !== "?") return;
+    if (e.key === "Enter" && e.target.tagName === "BUTTON") return; // the button's own click
+    if (e.key === "j") moveCursor(1);
+    else if (e.key === "k") moveCursor(-1);
+    else if (e.key === "x" && batchable && cursor) {
+      if (selected.has(cursor)) selected.delete(cursor); else selected.add(cursor);
+      showSelection();
+    } else if (e.key === "Enter" && cursor) openCase(cursor);
+    else if (e.key === "/") { const q = $("#filters [name=q]"); q.focus(); q.select(); }
+    else if (e.key === "?") help.hidden = !help.hidden;
+    else if (B.shortcuts[e.key]) runBatch(B.shortcuts[e.key], targets());
+    else return;
+    e.preventDefault();
+  }
+
+  batchBar();
+  helpOverlay();
+  document.addEventListener("keydown", onKey);
+  $("#shortcuts-button").addEventListener("click", () => { $("#shortcut-help").hidden = false; });
+
   // ------------------------------------------------------------------ the case panel
 
   let openNumber = null;
@@ -239,8 +442,12 @@
           c.category && !c.category.startsWith("E99") ? c.category : null);
       case "case_number":
         return el("input", Object.assign(attrs, { list: "dup-list" }));
-      case "number":
-        return el("input", Object.assign(attrs, { type: "number", step: 1, min: f.min, max: f.max, value: f.default }));
+      case "number": {
+        const input = el("input", Object.assign(attrs, { type: "number", step: 1, min: f.min, max: f.max, value: f.default }));
+        // Counted in the case's stage unit (a postponement): its word beside the box.
+        const unit = f.unit === "stage" && W.units[c.stage_unit];
+        return unit ? el("span", { class: "with-unit" }, input, " ", el("span", { class: "unit" }, unit)) : input;
+      }
       case "longitude":
       case "latitude": // filled by a click on the case's map
         return el("input", Object.assign(attrs, { type: "number", step: "any", min: f.min, max: f.max }));
@@ -364,7 +571,7 @@
 
   function showCase(c, duplicates, facts) {
     duplicates = duplicates || [];
-    if (facts) c.suggested_department = facts.suggested_department;
+    if (facts) Object.assign(c, { suggested_department: facts.suggested_department, stage_unit: facts.stage_unit });
     const panel = $("#panel");
     const actions = el("div", { class: "actions" });
     for (const action of c.actions) {
@@ -419,6 +626,8 @@
   }
 
   for (const input of document.querySelectorAll("#filters select")) input.addEventListener("change", () => { renderCounts(lastCounts); render(); });
+  $("#filters [name=q]").addEventListener("input", render);
+  $("#filters").addEventListener("submit", (e) => e.preventDefault()); // Enter in the search box filters, never reloads
   Attention.arm();
   board.start().catch(() => { $("#offline").hidden = false; });
   // /console/…/#<number> opens that case (the maps link here).
