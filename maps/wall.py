@@ -54,16 +54,34 @@ SOURCE_GROUPS = [
 ]
 GROUP_OF_SOURCE = {source: key for key, _label, sources in SOURCE_GROUPS for source in sources}
 
+# Which events each of today's figures counts: one table, for the log's query here and for the
+# page, which counts a live event at once (then fetches the summary to be sure).
+FIGURE_EVENTS = {
+    "reported": {"action": "report"},
+    "registered": {"action": "register"},
+    "dispatched": {"action": "dispatch"},
+    "handled": {"action": "handle"},
+    "closed": {"to_state": State.CLOSED.value, "not_from_state": State.CLOSED.value},
+    # Cases whose stage clock ran out (the worker's red light).
+    "overdue": {"action": "warn", "light": "red"},
+}
+
+
+def _event_rule(rule: dict) -> Q:
+    q = Q()
+    for field, value in rule.items():
+        q &= {
+            "action": lambda v: Q(action=v),
+            "to_state": lambda v: Q(to_state=v),
+            "not_from_state": lambda v: ~Q(from_state=v),
+            "light": lambda v: Q(data__light=v),
+        }[field](value)
+    return q
+
+
 # Each figure as a condition on events (on-time rate: handled on time over handled).
-_COUNTED = {
-    "reported": Q(action="report"),
-    "registered": Q(action="register"),
-    "dispatched": Q(action="dispatch"),
-    "handled": Q(action="handle"),
+_COUNTED = {name: _event_rule(rule) for name, rule in FIGURE_EVENTS.items()} | {
     "handled_on_time": Q(action="handle", data__on_time=True),
-    "closed": Q(to_state=State.CLOSED) & ~Q(from_state=State.CLOSED),
-    # Cases whose stage clock ran out (the worker's red light) in the period.
-    "overdue": Q(action="warn", data__light="red"),
 }
 
 
@@ -310,6 +328,7 @@ def page_words() -> dict:
     """The words the wall's script shows (titles of figures and series, sources), in the page's language."""
     return {
         "figures": [[key, str(label)] for key, label in FIGURES],
+        "figure_events": FIGURE_EVENTS,
         "sources": {key: str(label) for key, label, _sources in SOURCE_GROUPS},
         "source_groups": {str(source): key for source, key in GROUP_OF_SOURCE.items()},
         "final_states": sorted(str(s) for s in FINAL_STATES),

@@ -35,6 +35,24 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  // A live event counts at once in today's figures it belongs to (the rules come from the server:
+  // maps.wall.FIGURE_EVENTS); the summary fetched after it has the last word.
+  const cityDay = new Intl.DateTimeFormat("en-CA", { timeZone: cfg.time_zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const matchesRule = (rule, m) => Object.entries(rule).every(([field, value]) => ({
+    action: () => m.action === value,
+    to_state: () => m.to_state === value,
+    not_from_state: () => m.from_state !== value,
+    light: () => (m.case || {}).light === value,
+  })[field]());
+  function countLive(message) {
+    if (!last || !message.at || cityDay.format(new Date(message.at)) !== cityDay.format(new Date())) return;
+    let changed = false;
+    for (const [key, rule] of Object.entries(cfg.figure_events)) {
+      if (matchesRule(rule, message) && last.today[key] && last.today[key].today !== null) { last.today[key].today += 1; changed = true; }
+    }
+    if (changed) figures(last.today);
+  }
+
   // ------------------------------------------------------------------ charts
   const charts = {};
   function chart(id) {
@@ -207,6 +225,7 @@ document.addEventListener("DOMContentLoaded", () => {
         return;
       }
       feedFromEvent(message);
+      countLive(message);
       refreshSoon();
     },
   });
