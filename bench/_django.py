@@ -9,18 +9,23 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def setup(database: str, name: str) -> str:
-    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it."""
+def setup(database: str, name: str, fresh: bool = True) -> str:
+    """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it
+    (`fresh=False`: a PostgreSQL database kept from an earlier run, migrated forward)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ["LOG_LEVEL"] = "WARNING"
-    if database == "postgres":
+    if database == "postgres" and not fresh:
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    elif database == "postgres":
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if fresh or not exists:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
         path = Path(tempfile.gettempdir()) / f"{name}.sqlite3"

@@ -24,8 +24,9 @@ def main():
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch", type=int, default=20, help="positions per POST /api/v1/positions")
+    parser.add_argument("--name", default="citymgmt_bench_handset", help="the throwaway database's name")
     args = parser.parse_args()
-    name = "citymgmt_bench_handset"
+    name = args.name
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
     setup(args.database, name)
     try:
@@ -156,6 +157,7 @@ def run(args):
         seconds, latencies, errors = load(server.port, positions, args.requests, args.concurrency)
         per_request = report(f"POST /api/v1/positions ×{args.batch}", seconds, latencies, errors)
         print(f"{'':<34} {per_request * args.batch:8.1f} positions/s")
+        print(f"positions / bare JSON ratio: {per_request / base:.3f} (requests of {args.batch} points)")
         print(f"report / bare JSON ratio: {reports / base:.3f} (a report costs {base / reports:.1f}× a bare request)")
         print(f"cases in the database: {Case.objects.count()}, trail points kept: {PositionSample.objects.count()}")
     finally:

@@ -12,6 +12,8 @@ point unchanged.
 
 import math
 
+import numpy as np
+
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as the published transform uses
 _EE = 0.00669342162296594323  # its first eccentricity squared
 _PI = math.pi
@@ -92,3 +94,13 @@ def distance_m(lng1, lat1, lng2, lat2) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def path_lengths_m(lng, lat):
+    """`distance_m` between each point and the next, for arrays of points (numpy, same formula)."""
+    lng, lat = np.radians(np.asarray(lng, dtype=float)), np.radians(np.asarray(lat, dtype=float))
+    if len(lng) < 2:
+        return np.zeros(0)
+    p1, p2 = lat[:-1], lat[1:]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((lng[1:] - lng[:-1]) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))

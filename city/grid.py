@@ -82,6 +82,7 @@ class _Index:
         self.x0 = self.y0 = self.inv_s = 0.0
         self.buckets = array("i")
         self.buckets_np = np.zeros(0, dtype=np.intc)
+        self.group_rows = np.zeros((0, _WIDE), dtype=np.int64)
         if len(polygons):
             shapely.prepare(polygons)
             self._classify_buckets()
@@ -152,9 +153,12 @@ class _Index:
             mixed_ids.append(ids[mixed])
             mixed_rows.append(rows)
         groups: list[tuple[int, ...]] = []
+        self.group_rows = np.zeros((0, _WIDE), dtype=np.int64)
         if mixed_ids:
             rows = np.concatenate(mixed_rows)
             unique_rows, inverse = np.unique(rows, axis=0, return_inverse=True)
+            # The narrow groups as a padded matrix too: bulk lookups test (point, candidate) pairs at once.
+            self.group_rows = unique_rows
             codes[np.concatenate(mixed_ids)] = -2 - inverse.reshape(-1)
             groups = [tuple(c for c in row if c >= 0) for row in unique_rows.tolist()]
         for bucket, cands in long_lists.items():
@@ -185,29 +189,46 @@ class _Index:
                 return self.infos[c]
         return None
 
-    def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> list[CellInfo | None]:
+    def indices_many(self, lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """For each point, the position of its cell in `infos` (code order), or -1 outside every cell."""
         n = len(lng)
-        result: list[CellInfo | None] = [None] * n
+        out = np.full(n, -1, dtype=np.int64)
         if not n or not len(self.infos):
-            return result
+            return out
         with np.errstate(invalid="ignore"):
             fx = (lng - self.x0) * self.inv_s
             fy = (lat - self.y0) * self.inv_s
             inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
         pos = np.flatnonzero(inside)
         v = self.buckets_np[fy[pos].astype(np.int64) * self.nx + fx[pos].astype(np.int64)]
-        infos = self.infos
-        for p, c in zip(pos[v >= 0].tolist(), v[v >= 0].tolist(), strict=True):
-            result[p] = infos[c]
-        rest = pos[v < -1]
-        if len(rest):
-            pt_idx, cell_idx = self.tree.query(shapely.points(lng[rest], lat[rest]), predicate="intersects")
-            best = np.full(len(rest), len(infos), dtype=np.int64)
+        out[pos[v >= 0]] = v[v >= 0]
+        mixed = v < -1
+        rest, group = pos[mixed], (-2 - v[mixed]).astype(np.int64)
+        # Near boundaries: every (point, candidate cell) pair of a narrow group tested at once with the
+        # prepared polygons; candidates are in code order, so the smallest hit is the smallest code.
+        narrow = group < len(self.group_rows)
+        pts = rest[narrow]
+        if len(pts):
+            candidates = self.group_rows[group[narrow]]
+            pair_pt, pair_col = np.nonzero(candidates >= 0)
+            cells = candidates[pair_pt, pair_col]
+            hit = _intersects_xy(self.polygons[cells], lng[pts[pair_pt]], lat[pts[pair_pt]])
+            best = np.full(len(pts), len(self.infos), dtype=np.int64)
+            np.minimum.at(best, pair_pt[hit], cells[hit])
+            found = best < len(self.infos)
+            out[pts[found]] = best[found]
+        wide = rest[~narrow]  # long candidate lists (rare): the tree
+        if len(wide):
+            pt_idx, cell_idx = self.tree.query(shapely.points(lng[wide], lat[wide]), predicate="intersects")
+            best = np.full(len(wide), len(self.infos), dtype=np.int64)
             np.minimum.at(best, pt_idx, cell_idx)
-            for p, c in zip(rest.tolist(), best.tolist(), strict=True):
-                if c < len(infos):
-                    result[p] = infos[c]
-        return result
+            found = best < len(self.infos)
+            out[wide[found]] = best[found]
+        return out
+
+    def locate_many(self, lng: np.ndarray, lat: np.ndarray) -> list[CellInfo | None]:
+        infos = self.infos
+        return [infos[i] if i >= 0 else None for i in self.indices_many(lng, lat).tolist()]
 
 
 # ---------------------------------------------------------------------------------------------- state
@@ -267,6 +288,15 @@ def locate_many(points) -> list[CellInfo | None]:
     """`locate` for many points at once: a sequence of (lng, lat) pairs or an (n, 2) array."""
     arr = np.asarray(points, dtype=float).reshape(-1, 2)
     return shared.get().locate_many(np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1]))
+
+
+def cell_indices(lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, list[CellInfo]]:
+    """`locate` in bulk without a Python object per point: each point's position in the returned
+    cell list (one snapshot of the grid, in code order), or -1 outside every cell."""
+    index = shared.get()
+    lng = np.ascontiguousarray(lng, dtype=float)
+    lat = np.ascontiguousarray(lat, dtype=float)
+    return index.indices_many(lng, lat), index.infos
 
 
 def city_extent() -> dict | None:

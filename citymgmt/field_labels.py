@@ -16,9 +16,11 @@ FIELD_LABELS = {
     "address_id": _("地址编号"), "address_string": _("地址"), "bbox": _("范围"), "start_date": _("开始日期"),
     "end_date": _("结束日期"), "media_url": _("照片链接"), "page_size": _("每页条数"), "service_code": _("类别"),
     "service_request_id": _("案卷号"), "status": _("状态"), "body": _("请求内容"),
-    "instruction": _("领导批示"), "supervision": _("督办"),
+    "instruction": _("领导批示"), "supervision": _("督办"), "after": _("翻页位置"), "before": _("翻页位置"),
     # a console's batch (dispatch.batch)
     "cases": _("所选案卷"), "params": _("参数"), "action": _("操作"), "key": _("请求标识"),
+    # attendance, trails and coverage (field)
+    "date": _("日期"), "by": _("汇总方式"),
 }  # fmt: skip
 PROBLEM_LABELS = {
     "required": _("必填"), "invalid": _("格式不对"), "unknown": _("不认识这个值"), "ambiguous": _("不唯一"),
@@ -32,6 +34,7 @@ PROBLEM_LABELS = {
     "unsupported": _("不支持"), "too_many_postpones": _("延期次数已达上限"), "already_recorded": _("已记录"),
     "duplicate": _("重复"), "invalid_number": _("案卷号不对"), "invalid_version": _("版本号不对"),
     "no_suggestion": _("无推荐部门"), "nul": _("含空字符"),
+    "already_on_duty": _("已上班打卡"), "not_on_duty": _("尚未上班打卡"),
 }  # fmt: skip
 
 

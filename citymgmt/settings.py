@@ -267,8 +267,19 @@ SPECTACULAR_SETTINGS = {
 
 # --- The city
 CITY_NAME = env.str("CITY_NAME", default="白银市白银区")
+# The base map (city/basemap.py): the city's own tile service (an XYZ or WMTS template such as
+# 天地图's; `{key}` or an empty `tk=` gets MAP_TILES_KEY), an optional labels layer on top (天地图's
+# cva_w), or an MBTiles file the app serves itself at /maps/tiles/{z}/{x}/{y}.png (offline).
+# MAP_TILES_CRS: "gcj02" when the tiles are drawn in GCJ-02 (Gaode-style): everything is shifted
+# for display only, stored coordinates stay WGS-84.
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
+MAP_TILES_LABELS_URL = env.str("MAP_TILES_LABELS_URL", default="")
+MAP_TILES_KEY = env.str("MAP_TILES_KEY", default="")
+MAP_TILES_SUBDOMAINS = env.str("MAP_TILES_SUBDOMAINS", default="abc")
 MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
+MAP_TILES_MAX_ZOOM = env.int("MAP_TILES_MAX_ZOOM", default=18)
+MAP_TILES_CRS = env.str("MAP_TILES_CRS", default="wgs84")
+MAP_TILES_MBTILES = env.str("MAP_TILES_MBTILES", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 # Open311 GeoReport v2 (open311/): our jurisdiction_id (optional in requests; any other is 404),
 # the contact discovery names, and whether media_url may point into private networks (tests only).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/evaluation/", include("evaluation.api_urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("field/", include("field.urls")),
     path("hotline/", include("hotline.urls")),
     path("maps/", include("maps.urls")),
     path("open311/v2/", include("open311.urls")),

@@ -3,7 +3,8 @@ layout and PDF (案卷), and the query's exports. Thin views over `search`, `cas
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -25,8 +26,6 @@ from .access import visible_cases
 from .casefile import case_file, reporter_kind
 from .models import Light, Source, State
 
-PAGE_SIZE = 25
-COUNT_CAP = 10_000  # counting past this costs more than knowing the exact figure is worth
 EXPORT_MAX = 50_000
 PDF_BATCH_MAX = 200
 
@@ -83,32 +82,28 @@ def cases(request):
     """综合查询. A case number typed in any header's search box jumps straight to its page."""
     _require_query(request)
     q = (request.GET.get("q") or "").strip()
-    if q and search.NUMBER_RE.match(q) and len(q) >= 17:
+    if search.kind_of(q, phone_allowed=False) == search.TextKind.FULL_NUMBER:
         if visible_cases(request.user).filter(number=q.upper()).exists():
             return redirect("dispatch:case", q.upper())
     sort = request.GET.get("sort") or ""
     found = search.search(request.user, request.GET, sort=sort)
-    try:
-        page = max(1, int(request.GET.get("page") or 1))
-    except ValueError as exc:
-        raise InvalidData(fields={"page": "invalid"}) from exc
-    if page > COUNT_CAP // PAGE_SIZE:
-        raise InvalidData(fields={"page": "too_far"})
-    start = (page - 1) * PAGE_SIZE
-    chunk = list(found[start : start + PAGE_SIZE + 1])
-    total = found[: COUNT_CAP + 1].count() if page == 1 and len(chunk) > PAGE_SIZE else None
+    page = search.page_of(found, request.GET, sort)
     now = timezone.now()
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in ("page", "after", "before"):
+        params.pop(name, None)
     context = {
         "title": _("综合查询"),
-        "rows": [row(c, now) for c in chunk[:PAGE_SIZE]],
+        "rows": [row(c, now) for c in page.cases],
         "headings": _headings(),
         "sort": sort,
-        "page": page,
-        "has_next": len(chunk) > PAGE_SIZE,
-        "total": start + len(chunk[:PAGE_SIZE]) if total is None and len(chunk) <= PAGE_SIZE else total,
-        "capped": total is not None and total > COUNT_CAP,
+        "page": page.number,
+        "has_next": page.has_next,
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "total": page.total,
+        "capped": page.capped,
+        "count_cap": f"{search.COUNT_CAP:,}",
         "query": params.urlencode(),
         "query_without_sort": _without(params, "sort"),
         "selected_states": request.GET.getlist("state"),
@@ -188,6 +183,23 @@ def _visible_case(request, number):
     return case
 
 
+TRAIL_AROUND = timedelta(minutes=30)
+
+
+def _reporter_trail(case) -> dict | None:
+    """Where the reporting inspector's trail ± 30 min around the report comes from (the maps' track
+    feed answers only those allowed to see trails; the page draws nothing otherwise)."""
+    if case.source != Source.INSPECTOR or case.reporter is None:
+        return None
+    days = sorted({timezone.localdate(case.reported_at + d) for d in (-TRAIL_AROUND, TRAIL_AROUND)})
+    query = [urlencode({"inspector": case.reporter.username, "date": d.isoformat()}) for d in days]
+    return {
+        "urls": [f"{reverse('maps:track')}?{q}" for q in query],
+        "from": (case.reported_at - TRAIL_AROUND).isoformat(),
+        "to": (case.reported_at + TRAIL_AROUND).isoformat(),
+    }
+
+
 @login_required
 @require_GET
 def case_page(request, number):
@@ -198,7 +210,12 @@ def case_page(request, number):
         for name, title in board.console_titles().items()
         if board.may_open(request.user, name)
     ]
-    context = {"file": case_file(case, request.user), "title": case.number, "map": map_config(), "consoles": consoles}
+    context = {
+        "file": case_file(case, request.user),
+        "title": case.number,
+        "map": {**map_config(), "trail": _reporter_trail(case)},
+        "consoles": consoles,
+    }
     return render(request, "dispatch/case.html", context)
 
 

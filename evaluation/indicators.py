@@ -20,15 +20,17 @@ Definitions (per department D, period P):
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Avg, CharField, Count, Exists, F, FloatField, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Substr
+from django.utils import timezone
 
 from city.models import Department
 from dispatch.models import PUBLIC_SOURCES, CaseEvent, State
 from dispatch.services import utc_iso
+from field import reports
 
 from .models import EvaluationSettings
 
@@ -262,9 +264,12 @@ def inspector_table(period: Period, settings: dict | None = None) -> list[dict]:
         )
     )
     cells = {r["username"]: r for r in in_cells}
+    field_rates = _field_rates(period)
     table = []
     for r in rows:
         c = cells.get(r["username"], {})
+        r["on_duty_rate"] = field_rates.get(r["username"], {}).get("on_duty_rate")
+        r["coverage_rate"] = field_rates.get(r["username"], {}).get("coverage_rate")
         r["registered_in_cells"] = c.get("registered_in_cells", 0)
         r["missed_reports"] = c.get("public_in_cells", 0)
         r["missed_report_rate"] = rate(r["missed_reports"], r["registered_in_cells"])
@@ -274,11 +279,19 @@ def inspector_table(period: Period, settings: dict | None = None) -> list[dict]:
         w = settings["inspector_weights"]
         r["score"] = weighted(
             [(r["valid_report_rate"], w["valid_reports"]), (_inverse(r["missed_report_rate"]), w["no_missed_reports"]),
-             (r["on_time_verify_rate"], w["on_time_verify"]), (r["on_time_check_rate"], w["on_time_check"])]
+             (r["on_time_verify_rate"], w["on_time_verify"]), (r["on_time_check_rate"], w["on_time_check"]),
+             (r["on_duty_rate"], w["on_duty"]), (r["coverage_rate"], w["coverage"])]
         )  # fmt: skip
         r["grade"] = grade(r["score"], settings["grade_bands"])
         table.append(r)
     return table
+
+
+def _field_rates(period: Period) -> dict[str, dict]:
+    """On-duty and coverage rates (考勤, 巡查覆盖) per inspector over the period's days so far."""
+    first = timezone.localtime(period.start).date()
+    last = timezone.localtime(period.end - timedelta(microseconds=1)).date()
+    return reports.evaluation_rates(first, last)
 
 
 def _inverse(value):

@@ -20,7 +20,15 @@ def default_weights() -> dict:
 
 
 def default_inspector_weights() -> dict:
-    return {"valid_reports": 40, "no_missed_reports": 20, "on_time_verify": 20, "on_time_check": 20}
+    # On duty 在岗率 and coverage 巡查覆盖率 (issue 16): 0 leaves the standard's score as it is.
+    return {
+        "valid_reports": 40,
+        "no_missed_reports": 20,
+        "on_time_verify": 20,
+        "on_time_check": 20,
+        "on_duty": 0,
+        "coverage": 0,
+    }
 
 
 def default_shift_leader_weights() -> dict:

@@ -27,7 +27,8 @@ COLUMNS = {
         ("username", _("监督员")), ("reports", _("上报")), ("valid_reports", _("有效上报")),
         ("valid_report_rate", _("有效上报率 %")), ("verified", _("核实")), ("on_time_verify_rate", _("按时核实率 %")),
         ("checked", _("核查")), ("on_time_check_rate", _("按时核查率 %")), ("missed_reports", _("漏报")),
-        ("missed_report_rate", _("漏报率 %")), ("score", _("综合得分")), ("grade", _("等级")),
+        ("missed_report_rate", _("漏报率 %")), ("on_duty_rate", _("在岗率 %")), ("coverage_rate", _("巡查覆盖率 %")),
+        ("score", _("综合得分")), ("grade", _("等级")),
     ],
     "staff": [
         ("username", _("人员")), ("actor_role", _("角色")), ("actions", _("操作数")), ("registered", _("立案")),

@@ -7,3 +7,6 @@ class MapsConfig(AppConfig):
 
     name = "maps"
     verbose_name = _("地图")
+
+    def ready(self):
+        from . import checks  # noqa: F401 (registers the base map's system checks)

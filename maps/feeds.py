@@ -2,6 +2,7 @@
 
 Access: city-wide roles (call-takers, supervisors, dispatchers, leaders, admins)."""
 
+import gzip
 import hashlib
 import json
 from functools import wraps
@@ -9,19 +10,23 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from city import grid
-from city.models import Category, GridCell
+from city import grid, outlines
+from city.models import Category, GridCell, Place
 from city.roles import roles_of
 from citymgmt import softcache
-from citymgmt.errors import Forbidden, InvalidData
-from citymgmt.query import query_int
+from citymgmt.errors import Forbidden, InvalidData, NotFound
+from citymgmt.query import parse_day, query_int
 from dispatch import live
 from dispatch.access import CITY_WIDE_ROLES
-from field import positions
+from field import access as field_access
+from field import coverage, positions
+from field import track as field_track
 
 from . import queries, wall
 
@@ -57,6 +62,21 @@ def _cached(prefix: str, request, build) -> str:
     return softcache.get_or_build(f"maps:{prefix}:{live.last_event_id()}:{get_language()}:{query}", build, 300)
 
 
+def _gzipped(prefix: str, request, build) -> HttpResponse:
+    """Like `_cached`, but the cache holds the body gzipped once: a 4 MB feed is not compressed
+    again for every map that opens (gzip_page leaves a response that is already encoded alone)."""
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:24]
+    key = f"maps:{prefix}:gz:{live.last_event_id()}:{get_language()}:{query}"
+    body = softcache.get_or_build(key, lambda: gzip.compress(build().encode(), compresslevel=6, mtime=0), 300)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = _json(body)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = _json(gzip.decompress(body))
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
 def _int(request, name, default):
     value, error = query_int(request.GET, name, default)
     if error:
@@ -66,6 +86,47 @@ def _int(request, name, default):
 
 def _dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def staff_feed(view):
+    """Login and any staff role (the consoles' small maps draw the grid too), GET only."""
+
+    @login_required
+    @require_GET
+    @gzip_page
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not roles_of(request.user):
+            raise Forbidden()
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _grid_cached(name: str, build, content_type="application/json") -> HttpResponse:
+    """Built once per grid version (the grid changes by import, rarely)."""
+    key = f"maps:{name}:{grid.shared.shared_version()}:{get_language()}"
+    return _json(softcache.get_or_build(key, lambda: _dumps(build()), 3600), content_type)
+
+
+@staff_feed
+def grid_compact(request):
+    """Every cell's outline as delta-encoded integers (city.outlines.compact_cells): what the
+    command map draws on its canvas."""
+    return _grid_cached("grid-compact", outlines.compact_cells)
+
+
+@staff_feed
+def areas(request):
+    """Streets and communities as named boundaries (GeoJSON)."""
+    return _grid_cached("areas", outlines.areas, "application/geo+json")
+
+
+@staff_feed
+def places(request):
+    """The gazetteer's places as labels: {"places": [[name, kind, lng, lat], ...]}."""
+    rows = Place.objects.order_by("name").values_list("name", "kind", "lng", "lat")
+    return _json(_dumps({"places": [list(r) for r in rows]}))
 
 
 @login_required
@@ -157,6 +218,28 @@ def cases_compact(request):
 
 
 @map_feed
+def cases_columns(request):
+    """The whole map's cases in one request, as columns (maps.queries.columns) with the log's
+    last id to resume the live feed from: 100,000 cases in about a megabyte on the wire."""
+    f = queries.CaseFilter.from_query(request.GET)
+
+    def build():
+        last_id = live.last_event_id()  # read first: a live board resumes from here
+        return _dumps({"last_id": last_id, **queries.columns(f)})
+
+    return _gzipped("cases-columns", request, build)
+
+
+@map_feed
+def locate(request):
+    """`?number=` → where one case is, whatever the map's filter (the map's locate box)."""
+    found = queries.locate(request.GET.get("number") or "")
+    if found is None:
+        raise NotFound(_("案卷 %(number)s 不存在或没有位置。") % {"number": request.GET.get("number")})
+    return _json(_dumps(found))
+
+
+@map_feed
 def cells(request):
     return _json(_cached("cells", request, lambda: _dumps(queries.cell_figures())))
 
@@ -177,3 +260,21 @@ def wall_summary(request):
 @map_feed
 def inspectors(request):
     return _json(_dumps({"inspectors": [p.as_json() for p in positions.latest()]}))
+
+
+@map_feed
+def track(request):
+    """轨迹回放: an inspector's trail on a day (GeoJSON points in time order) and the case actions they
+    took that day (reports, verifications, checks), each at its case's point.
+    ?inspector=USERNAME&date=YYYY-MM-DD."""
+    if not field_access.may_see_everyones(request.user):
+        raise Forbidden(_("只有值班长和领导可以查看监督员轨迹。"))
+    day, error = parse_day(request.GET.get("date", ""))
+    if error:
+        raise InvalidData(_("日期须为 YYYY-MM-DD，且在 2000 至 2099 年之间。"), fields={"date": error})
+    name = request.GET.get("inspector", "")
+    user = coverage.inspectors().filter(username=name).first() if "\x00" not in name else None
+    if user is None:
+        raise InvalidData(_("没有这个监督员。"), fields={"inspector": "unknown"})
+    actions = queries.track_actions(user, day)
+    return _json(_dumps({"track": field_track.day_track(user, day), "actions": actions}))

@@ -1,5 +1,6 @@
 """What the maps show, as plain queries: cases by filter, per-cell figures, today's figures, hot spots."""
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,6 +17,7 @@ from dispatch.models.cases import OPEN_STATES
 
 DEFAULT_DAYS = 30
 MAX_PAGE = 10_000
+MAX_MAP_CASES = 250_000  # one request for the whole map; past this the feed says it was cut
 LIGHT_RANK = {"": 0, "green": 1, "yellow": 2, "red": 3}
 
 
@@ -116,6 +118,57 @@ def page(f: CaseFilter, after: int, limit: int):
     return rows, (rows[-1][0] if more else None)
 
 
+def columns(f: CaseFilter, limit: int = MAX_MAP_CASES) -> dict:
+    """Every case the filter selects (up to `limit`), as columns: what the map loads in one
+    request. Coordinates are integers of 1e-6 degree (~0.1 m) from `origin`; state, light and
+    category are indexes into the lists sent once. `truncated` says the limit cut the list."""
+    rows = list(
+        map_cases(f).order_by("id").values_list("number", "lng", "lat", "state", "light", "category_id")[: limit + 1]
+    )
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    cats = {c.pk: c.full_code for c in Category.objects.all()}
+    index: dict[str, dict] = {"s": {}, "l": {"": 0, "green": 1, "yellow": 2, "red": 3}, "c": {}}
+    lng0 = math.floor(min((r[1] for r in rows), default=0) * 100) / 100
+    lat0 = math.floor(min((r[2] for r in rows), default=0) * 100) / 100
+    out = {"number": [], "x": [], "y": [], "s": [], "l": [], "c": []}
+    s_idx, l_idx, c_idx = index["s"], index["l"], index["c"]
+    for number, lng, lat, state, light, category_id in rows:
+        out["number"].append(number)
+        out["x"].append(round((lng - lng0) * 1e6))
+        out["y"].append(round((lat - lat0) * 1e6))
+        out["s"].append(s_idx.setdefault(state, len(s_idx)))
+        out["l"].append(l_idx.setdefault(light or "", len(l_idx)))
+        out["c"].append(c_idx.setdefault(cats.get(category_id, ""), len(c_idx)))
+    return {
+        "count": len(rows),
+        "truncated": truncated,
+        "origin": [lng0, lat0],
+        "scale": 1_000_000,
+        "states": list(s_idx),
+        "lights": list(l_idx),
+        "categories": list(c_idx),
+        **out,
+    }
+
+
+def locate(number: str) -> dict | None:
+    """One case's place and colour by its number, whatever the map's filter (the locate box)."""
+    number = number.strip().upper()
+    if not _NUMBER.match(number):
+        raise InvalidData(_("案卷编号有误。"), fields={"number": "invalid"})
+    row = (
+        Case.objects.filter(number=number, lng__isnull=False, lat__isnull=False)
+        .values_list("number", "lng", "lat", "state", "light", "category__kind", "category__code")
+        .first()
+    )
+    if row is None:
+        return None
+    number, lng, lat, state, light, kind, code = row
+    return {"number": number, "lng": lng, "lat": lat, "state": state, "light": light,
+            "category": ("C" if kind == "component" else "E") + code}  # fmt: skip
+
+
 def cell_figures() -> dict:
     """Open cases per cell and the worst light among them, for shading the grid."""
     rows = (
@@ -205,6 +258,7 @@ def hot_places(f: CaseFilter, limit: int = 20) -> list[dict]:
     return rows
 
 
+_NUMBER = re.compile(r"^[A-Z]?\d{4,31}$")
 _TRAILING_CODE = re.compile(r"^(.*\S)\s*\((\d{14,15})\)$")
 
 
@@ -215,3 +269,19 @@ def heat_points(f: CaseFilter, precision: int = 4) -> list[list[float]]:
         key = (round(lat, precision), round(lng, precision))
         counts[key] = counts.get(key, 0) + 1
     return [[lat, lng, n] for (lat, lng), n in counts.items()]
+
+
+def track_actions(user, day) -> list[dict]:
+    """The case actions an inspector took on `day` (reports, verifications, checks…), in time order,
+    each at its case's point: what track replay shows along the trail."""
+    from dispatch.models import CaseEvent
+    from field.attendance import day_bounds
+
+    start, end = day_bounds(day)
+    rows = (
+        CaseEvent.objects.filter(actor=user, created_at__gte=start, created_at__lt=end)
+        .exclude(case__lng=None)
+        .order_by("created_at", "id")
+        .values_list("case__number", "action", "created_at", "case__lng", "case__lat")
+    )
+    return [{"number": n, "action": a, "at": at.isoformat(), "lng": lng, "lat": lat} for n, a, at, lng, lat in rows]

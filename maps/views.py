@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from city import basemap
 from city.models import Category, Department, Street
 from city.roles import roles_of
 from citymgmt.errors import InvalidData
@@ -13,6 +15,8 @@ from dispatch import board
 from dispatch.access import CITY_WIDE_ROLES
 from dispatch.labels import client_table, js_labels
 from dispatch.models import State
+from field import coverage
+from field.access import may_see_everyones
 
 from . import builder, queries
 from . import wall as wall_figures
@@ -30,7 +34,7 @@ def _filter(request):
         return queries.CaseFilter.from_query({}), exc
 
 
-def _page(request, template, *, title, wall=False, extra=None):
+def _page(request, template, *, title, wall=False, replay=False, extra=None):
     _staff(request)
     f, error = _filter(request)
     built = builder.build()
@@ -44,9 +48,15 @@ def _page(request, template, *, title, wall=False, extra=None):
         "labels": js_labels(),
         "workflow": client_table(),
         "colors": builder.LIGHT_COLORS,
-        "cases_url": f"{reverse('maps:cases-compact')}?{query.urlencode()}",
+        "cases_url": f"{reverse('maps:cases-columns')}?{query.urlencode()}",
         "cells_url": reverse("maps:cells"),
-        "grid_url": reverse("maps:grid-geojson"),
+        "grid_url": reverse("maps:grid-compact"),
+        "areas_url": reverse("maps:areas"),
+        "places_url": reverse("maps:places"),
+        "locate_url": reverse("maps:locate"),
+        "crs": basemap.display_crs(),
+        # Layer choices and the view are remembered in this browser, per person and page.
+        "remember_key": f"citymgmt.map.{request.user.get_username()}.{'wall' if wall else 'command'}",
         "inspectors_url": reverse("maps:inspectors"),
         "today_url": reverse("maps:today"),
         "filter": {
@@ -57,12 +67,30 @@ def _page(request, template, *, title, wall=False, extra=None):
             "from": f.date_from.isoformat() if f.date_from else "",
             "to": f.date_to.isoformat() if f.date_to else "",
         },
-        "strings": {"open_cases": _("在办"), "due": _("时限"), "open": _("打开"), "cell": _("网格")},
+        "strings": {
+            "open_cases": _("在办"),
+            "due": _("时限"),
+            "open": _("打开"),
+            "cell": _("网格"),
+            "cases": _("件"),
+            "full_screen": _("全屏"),
+            "exit_full_screen": _("退出全屏"),
+            "locate": _("定位"),
+            "locate_placeholder": _("案卷编号"),
+            "not_found": _("未找到该案卷"),
+            "not_in_filter": _("该案卷不在当前筛选范围内"),
+            "all_states": _("全部状态"),
+        },
         # Category names in the interface's language (the case feeds carry codes only).
         "category_names": {c.full_code: c.display_name for c in Category.objects.all()},
         "wall": wall,
         "case_url": _case_page_for(request.user),
     }
+    if replay:
+        config["replay"] = {
+            "track_url": reverse("maps:track"),
+            "strings": {"none": _("这一天没有轨迹。"), "points": _("个轨迹点")},
+        }
     return render(
         request,
         template,
@@ -76,6 +104,8 @@ def _page(request, template, *, title, wall=False, extra=None):
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
             "departments": Department.objects.filter(active=True).order_by("code"),
             "streets": Street.objects.order_by("code"),
+            "inspectors": coverage.inspectors() if replay else [],
+            "today": timezone.localdate(),
             **(extra or {}),
         },
         status=400 if error else 200,
@@ -92,7 +122,7 @@ def _case_page_for(user) -> str:
 
 @login_required
 def command_map(request):
-    return _page(request, "maps/command.html", title=_("指挥地图"))
+    return _page(request, "maps/command.html", title=_("指挥地图"), replay=may_see_everyones(request.user))
 
 
 @login_required
@@ -129,7 +159,11 @@ def hotspots(request):
             "categories": Category.objects.filter(active=True).order_by("kind", "major_code", "minor_code"),
             "config": {
                 "names": built.names,
-                "grid_url": reverse("maps:grid-geojson"),
+                "grid_url": reverse("maps:grid-compact"),
+                "areas_url": reverse("maps:areas"),
+                "places_url": reverse("maps:places"),
+                "crs": basemap.display_crs(),
+                "remember_key": f"citymgmt.map.{request.user.get_username()}.hotspots",
                 "hot": True,
                 "strings": {"open_cases": _("在办")},
             },

@@ -330,3 +330,66 @@ class TaskSerializer(serializers.Serializer):
 
 class TaskListSerializer(serializers.Serializer):
     tasks = TaskSerializer(many=True)
+
+
+# --------------------------------------------------------------------------- inspectors in the field
+
+
+class AttendanceSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=["clock_in", "clock_out"], help_text="clock_in 上班打卡, clock_out 下班打卡"
+    )
+    lng = Number(min_value=-180, max_value=180)
+    lat = Number(min_value=-90, max_value=90)
+    crs = serializers.ChoiceField(choices=CRS_CHOICES, default="wgs84")
+
+
+class ClockEventSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["clock_in", "clock_out"])
+    at = serializers.DateTimeField()
+    lng = serializers.FloatField()
+    lat = serializers.FloatField()
+    cell_code = serializers.CharField(allow_blank=True, help_text=_("打卡所在网格，城市网格外为空"))
+
+
+class DutySerializer(serializers.Serializer):
+    on_duty = serializers.BooleanField(help_text=_("今天已上班打卡且尚未下班打卡"))
+    last = ClockEventSerializer(allow_null=True, help_text=_("今天最后一次打卡"))
+
+
+class DayQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="YYYY-MM-DD, 2000–2099; the city's today when absent")
+
+
+class TrackPointGeometrySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+
+
+class TrackPointPropertiesSerializer(serializers.Serializer):
+    recorded_at = serializers.DateTimeField()
+    accuracy = serializers.FloatField(allow_null=True)
+
+
+class TrackPointSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    geometry = TrackPointGeometrySerializer()
+    properties = TrackPointPropertiesSerializer()
+
+
+class TrackSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    username = serializers.CharField()
+    date = serializers.DateField()
+    features = TrackPointSerializer(many=True, help_text=_("轨迹点，按时间顺序"))
+
+
+class CoverageSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    date = serializers.DateField()
+    cells_assigned = serializers.ListField(child=serializers.CharField(), help_text=_("责任网格的单元网格编码"))
+    cells_entered = serializers.ListField(child=serializers.CharField(), help_text=_("轨迹进入过的责任单元网格编码"))
+    rate = serializers.FloatField(allow_null=True, help_text=_("覆盖率 = 进入数 ÷ 责任数（0–1）；无责任网格时为空"))
+    distance_m = serializers.FloatField(help_text=_("巡查里程（米）"))
+    on_duty_minutes = serializers.IntegerField(help_text=_("在岗分钟数（上班打卡到下班打卡）"))
+    points = serializers.IntegerField(help_text=_("当天的轨迹点数"))

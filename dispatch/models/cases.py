@@ -162,9 +162,12 @@ class Case(models.Model):
             models.Index(fields=["updated_at"]),
             models.Index(fields=["category", "state", "reported_at"]),
             # 综合查询: a resident's number and name are matched whole, by index (dispatch/search.py);
-            # number, address and description words use trigram indexes on PostgreSQL (migration).
+            # number, address and description words use trigram indexes on PostgreSQL (migrations 0004, 0009).
             models.Index(fields=["reporter_phone"], name="case_reporter_phone"),
             models.Index(fields=["reporter_name"], name="case_reporter_name"),
+            # 综合查询's pages sorted by report time (all cases, or of one state), seeking by cursor.
+            models.Index(fields=["reported_at", "id"], name="case_reported_at_id"),
+            models.Index(fields=["state", "reported_at", "id"], name="case_state_reported_at_id"),
             # The deadline worker's two scans: green cases past yellow_at, non-red cases past due_at.
             models.Index(fields=["yellow_at"], condition=models.Q(light="green"), name="case_green_yellow_at"),
             models.Index(fields=["due_at"], condition=models.Q(light__in=["green", "yellow"]), name="case_open_due_at"),

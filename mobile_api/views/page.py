@@ -21,6 +21,7 @@ from dispatch.workflow import TRANSITIONS
 
 SHELL = [
     "mobile_api/handset.js",
+    "mobile_api/attendance.js",
     "mobile_api/handset.css",
     "mobile_api/icon-192.png",
     "mobile_api/icon-512.png",
@@ -55,6 +56,19 @@ def _strings() -> dict:
     return {k: str(v) for k, v in words.items()}
 
 
+def _duty_strings() -> dict:
+    """The clock in / clock out bar's words (attendance.js)."""
+    words = {
+        "on_duty": _("在岗"),
+        "off_duty": _("未上班"),
+        "clock_in": _("上班打卡"),
+        "clock_out": _("下班打卡"),
+        "locating": _("正在定位……"),
+        "no_location": _("无法定位：请打开定位权限"),
+    }
+    return {k: str(v) for k, v in words.items()}
+
+
 @require_safe
 def handset(request):
     config = {
@@ -68,6 +82,7 @@ def handset(request):
         # Who may report (上报): others (department staff) see their tasks first, and no report form.
         "report_roles": sorted(str(role) for role in TRANSITIONS["report"].roles),
         "lang": request.LANGUAGE_CODE,
+        "duty": _duty_strings(),
     }
     return render(request, "mobile_api/handset.html", {"config": config})
 

@@ -166,6 +166,9 @@ def test_irregular_polygons_and_holes(community):
     assert code_at(x + W / 2, y + H / 2) is None  # in the hole
     assert code_at(x + W / 4, y + H / 2) == "62040200100102"  # on the hole's edge
     assert code_at(x + 0.1 * W, y + 0.5 * H) == "62040200100102"
+    # In bulk (the (point, candidate) pairs of `indices_many`), the same answers.
+    pts = [(X0 + 0.2 * W, Y0 + 0.2 * H), (X0 + 0.8 * W, Y0 + 0.8 * H), (x + W / 2, y + H / 2), (x + W / 4, y + H / 2)]
+    assert [c and c.cell_code for c in grid.locate_many(pts)] == ["62040200100101", None, None, "62040200100102"]
 
 
 def test_locate_many_matches_locate(two_by_two):

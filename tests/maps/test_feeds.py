@@ -187,3 +187,119 @@ def test_hotspots_read_as_names_with_codes_on_hover(city, make_case, lang, name)
     places = html.split('id="hot-places"')[1].split("</table>")[0]
     assert '<td title="62040200100101">白银区 人民路街道 金鱼社区</td>' in places
     assert ">62040200100101<" not in html and "(62040200100101)" not in html
+
+
+def test_the_column_feed_holds_every_case_in_one_request(city, make_case):
+    cases = [make_case("reported"), make_case("dispatched"), make_case("closed", lng=104.17051, lat=36.54533)]
+    Case.objects.filter(pk=cases[1].pk).update(light="red")
+    body = client_for(city, "leader").get("/maps/api/cases.columns.json?all=1").json()
+    assert body["count"] == 3 and body["truncated"] is False
+    assert body["last_id"] == cases[-1].events.order_by("-id").first().id
+    k = 1 / body["scale"]
+    rows = {
+        number: (
+            body["origin"][0] + x * k,
+            body["origin"][1] + y * k,
+            body["states"][s],
+            body["lights"][li],
+            body["categories"][c],
+        )
+        for number, x, y, s, li, c in zip(
+            body["number"], body["x"], body["y"], body["s"], body["l"], body["c"], strict=True
+        )
+    }
+    for case in cases:
+        case.refresh_from_db()
+        lng, lat, state, light, category = rows[case.number]
+        assert lng == pytest.approx(case.lng, abs=1e-6) and lat == pytest.approx(case.lat, abs=1e-6)
+        assert (state, light, category) == (case.state, case.light, "E0102")
+    assert rows[cases[1].number][3] == "red"
+
+
+def test_the_column_feed_filters_like_the_others_and_refuses_bad_queries(city, make_case):
+    open_case, _closed = make_case("dispatched"), make_case("closed")
+    client = client_for(city, "leader")
+    assert client.get("/maps/api/cases.columns.json?all=1&state=open").json()["number"] == [open_case.number]
+    r = client.get("/maps/api/cases.columns.json?state=sleeping")
+    assert r.status_code == 400 and r.json()["error"]["fields"] == {"state": "unknown"}
+
+
+def test_the_compact_grid_decodes_to_the_cells_outlines(city):
+    from city.models import GridCell
+
+    body = client_for(city, "leader").get("/maps/api/grid.json").json()
+    assert body["codes"] == ["62040200100101", "62040200100102"]
+    assert [body["communities"][c] for c in body["community"]] == ["金鱼社区", "金鱼社区"]
+    k = 1 / body["scale"]
+    for code, rings in zip(body["codes"], body["rings"], strict=True):
+        (flat,) = rings
+        x = y = 0
+        points = []
+        for j in range(0, len(flat), 2):
+            x, y = (flat[j], flat[j + 1]) if j == 0 else (x + flat[j], y + flat[j + 1])
+            points.append([body["origin"][0] + x * k, body["origin"][1] + y * k])
+        expected = GridCell.objects.get(code=code).geometry["coordinates"][0]
+        assert points == [pytest.approx(p, abs=1e-6) for p in expected]
+
+
+def test_areas_are_named_boundaries_and_places_are_labels(city):
+    from city.models import Place
+
+    Place.objects.create(name="金鱼公园", kind="park", lng=104.1702, lat=36.5451)
+    client = client_for(city, "inspector1")  # any staff role: the consoles' maps may draw them
+    areas = client.get("/maps/api/areas.geojson").json()["features"]
+    assert {(f["properties"]["level"], f["properties"]["name"]) for f in areas} == {
+        ("street", "人民路街道"),
+        ("community", "金鱼社区"),
+    }
+    street = next(f for f in areas if f["properties"]["level"] == "street")
+    # Around the two cells, not between them: one closed line round the rectangle they make.
+    line = street["geometry"]["coordinates"]
+    assert street["geometry"]["type"] == "LineString" and line[0] == line[-1] and len(line) == 5
+    assert {round(p[0], 7) for p in line} == {104.1694408, 104.1716774}  # not the shared middle edge
+    lng, lat = street["properties"]["label"]
+    assert 104.169 < lng < 104.172 and 36.544 < lat < 36.546
+    assert client.get("/maps/api/places.json").json() == {"places": [["金鱼公园", "park", 104.1702, 36.5451]]}
+
+
+def test_locate_finds_a_case_by_number_whatever_the_filter(city, make_case):
+    case = make_case("closed")
+    client = client_for(city, "dispatcher")
+    body = client.get("/maps/api/locate.json", {"number": case.number.lower()}).json()
+    assert body["number"] == case.number and body["state"] == "closed" and body["lng"] == case.lng
+    missing = client.get("/maps/api/locate.json", {"number": "E0000000000000000"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    for bad in ["", "人民路", "E01\x00", "x" * 200]:
+        r = client.get("/maps/api/locate.json", {"number": bad})
+        assert r.status_code == 400, bad
+    assert client_for(city, "inspector1").get("/maps/api/locate.json", {"number": case.number}).status_code == 403
+
+
+def test_every_state_is_in_exactly_one_stage_layer():
+    from dispatch.models import State
+    from maps.builder import STATE_LAYERS
+
+    listed = [s for _key, _label, states in STATE_LAYERS for s in states]
+    assert sorted(listed) == sorted(State.values)
+
+
+def test_the_state_filter_is_a_checkbox_per_state_named_in_the_users_language(city):
+    from dispatch.models import State
+
+    html = client_for(city, "leader").get("/maps/?state=registered&state=dispatched").content.decode()
+    for value, label in State.choices:
+        checked = " checked" if value in ("registered", "dispatched") else ""
+        assert f'<input type="checkbox" name="state" value="{value}"{checked}> {label}</label>' in html
+    en = client_for(city, "leader").get("/maps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<input type="checkbox" name="state" value="checked"> To close</label>' in en
+
+
+def test_the_column_feed_is_served_gzipped_from_the_cache_to_browsers_that_take_it(city, make_case):
+    import gzip
+
+    make_case("reported")
+    client = client_for(city, "leader")
+    plain = client.get("/maps/api/cases.columns.json?all=1")
+    zipped = client.get("/maps/api/cases.columns.json?all=1", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content and "Content-Encoding" not in plain

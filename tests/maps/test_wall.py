@@ -10,7 +10,7 @@ from django.test import Client
 
 from dispatch.management.commands.run_worker import scan_once
 from field import positions
-from maps import builder, wall
+from maps import wall
 from tests.conftest import LAT, LNG, T0
 
 # T0 is a Tuesday 09:00 in Shanghai: "yesterday at the same time" is Monday 09:00.
@@ -28,14 +28,6 @@ def _empty_position_store():
     positions.store().clear()
     yield
     positions.store().clear()
-
-
-def test_every_state_has_a_layer_on_the_map():
-    """A case in a state no layer takes broke the whole map's loading (待结案 `checked` had none)."""
-    from dispatch.models import State
-
-    states = {s for _key, _label, group in builder.STATE_LAYERS for s in group}
-    assert set(State.values) <= states
 
 
 def test_today_against_the_same_hours_of_yesterday(city, make_case):

@@ -5,25 +5,24 @@
   const lat = document.getElementById("lat"), lng = document.getElementById("long");
   const where = document.getElementById("where");
   const map = L.map("report-map", { attributionControl: !!cfg.tiles });
-  if (cfg.tiles) L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
-  const e = cfg.extent;
-  if (e) map.fitBounds([[e.min_lat, e.min_lng], [e.max_lat, e.max_lng]]);
-  else map.setView([36.545, 104.17], 14);
+  cityBaseMap(map, cfg); // maps/minimap.js: the city's tiles and coordinate system
+  if (!cfg.extent) map.setView([36.545, 104.17], 14);
   let marker = null;
-  function place(y, x) {
+  function place(y, x) { // WGS-84, as stored; drawn in the base map's coordinates
     lat.value = y.toFixed(6);
     lng.value = x.toFixed(6);
     where.textContent = lat.value + ", " + lng.value;
-    if (marker) marker.setLatLng([y, x]);
-    else marker = L.circleMarker([y, x], { radius: 8, color: "#d93025", fillOpacity: 0.9 }).addTo(map);
+    const at = CityCRS.latLng(x, y);
+    if (marker) marker.setLatLng(at);
+    else marker = L.circleMarker(at, { radius: 8, color: "#d93025", fillOpacity: 0.9 }).addTo(map);
   }
   if (lat.value && lng.value) place(+lat.value, +lng.value);
-  map.on("click", (ev) => place(ev.latlng.lat, ev.latlng.lng));
+  map.on("click", (ev) => { const [x, y] = CityCRS.fromDisplay(ev.latlng.lng, ev.latlng.lat); place(y, x); });
   document.getElementById("locate").addEventListener("click", () => {
     if (!navigator.geolocation) return;
     navigator.geolocation.getCurrentPosition((p) => {
-      place(p.coords.latitude, p.coords.longitude);
-      map.setView([p.coords.latitude, p.coords.longitude], 17);
+      place(p.coords.latitude, p.coords.longitude); // the browser's geolocation is WGS-84
+      map.setView(CityCRS.latLng(p.coords.longitude, p.coords.latitude), 17);
     });
   });
   const search = document.getElementById("category-search"), select = document.getElementById("category");

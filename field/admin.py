@@ -1,0 +1,62 @@
+"""The admin: inspectors' schedules (排班), leave requests approved by a supervisor (请假审批),
+clock events (read-only: they are the record)."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from city.models import Role
+from city.roles import has_role
+from citymgmt.readonly_admin import ReadOnlyAdmin
+
+from .models import ClockEvent, LeaveRequest, Shift
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ("user", "weekday", "start", "end")
+    list_filter = ("weekday",)
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(ClockEvent)
+class ClockEventAdmin(ReadOnlyAdmin):
+    list_display = ("user", "action", "at", "cell_code")
+    list_filter = ("action",)
+    search_fields = ("user__username",)
+    date_hierarchy = "at"
+
+
+def decide(request, queryset, status):
+    """Approving or rejecting leave is a supervisor's decision (值班长), once per request."""
+    if not has_role(request.user, Role.SUPERVISOR, Role.ADMIN):
+        return 0
+    return queryset.filter(status=LeaveRequest.Status.PENDING).update(
+        status=status, decided_by=request.user, decided_at=timezone.now()
+    )
+
+
+@admin.register(LeaveRequest)
+class LeaveRequestAdmin(admin.ModelAdmin):
+    list_display = ("user", "start", "end", "reason", "status", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("user__username", "reason")
+    raw_id_fields = ("user",)
+    readonly_fields = ("status", "decided_by", "decided_at")
+    actions = ["approve", "reject"]
+
+    @admin.action(description=gettext_lazy("批准所选请假"))
+    def approve(self, request, queryset):
+        self._report(request, decide(request, queryset, LeaveRequest.Status.APPROVED))
+
+    @admin.action(description=gettext_lazy("驳回所选请假"))
+    def reject(self, request, queryset):
+        self._report(request, decide(request, queryset, LeaveRequest.Status.REJECTED))
+
+    def _report(self, request, n):
+        if not has_role(request.user, Role.SUPERVISOR, Role.ADMIN):
+            self.message_user(request, _("只有值班长可以审批请假。"), messages.ERROR)
+        else:
+            self.message_user(request, _("已审批 %(n)d 条待审批的请假。") % {"n": n})
