@@ -11,7 +11,9 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 def setup(database: str, name: str, fresh: bool = True) -> str:
     """Point Django at a fresh database (`sqlite` file or `postgres` db `name`) and migrate it
-    (`fresh=False`: a PostgreSQL database kept from an earlier run, migrated forward)."""
+    (`fresh=False`: a PostgreSQL database kept from an earlier run, migrated forward). With a fresh
+    one and `DATABASE_URL` naming a PostgreSQL database, that database is used instead of `name`
+    (emptied first): several people benchmarking on one server each keep their own."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -21,6 +23,7 @@ def setup(database: str, name: str, fresh: bool = True) -> str:
     elif database == "postgres":
         import psycopg
 
+        name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if fresh or not exists:
@@ -28,7 +31,7 @@ def setup(database: str, name: str, fresh: bool = True) -> str:
                 conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
-        path = Path(tempfile.gettempdir()) / f"{name}.sqlite3"
+        path = Path(tempfile.gettempdir()) / f"{name}-{os.getpid()}.sqlite3"  # two runs at once never share it
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
@@ -41,6 +44,13 @@ def setup(database: str, name: str, fresh: bool = True) -> str:
     return os.environ["DATABASE_URL"]
 
 
+def bench_database_name(name: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return url.rsplit("/", 1)[-1].split("?", 1)[0] or name
+    return name
+
+
 def teardown(database: str, name: str) -> None:
     from django.db import connections
 
@@ -48,8 +58,13 @@ def teardown(database: str, name: str) -> None:
     if database == "postgres":
         import psycopg
 
+        name = bench_database_name(name)
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = os.environ["DATABASE_URL"].removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def minimal_city():

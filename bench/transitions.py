@@ -2,7 +2,9 @@
 
 Each case goes report → register → dispatch → handle (+ automatic send_check) → check: five
 service calls, six events. Baseline in the same run: the same number of bare single-row
-UPDATE transactions, i.e. what the database alone costs per write transaction.
+UPDATE transactions, i.e. what the database alone costs per write transaction. Queries per call
+are counted (CaptureQueriesContext) on the second case, with the caches warm; CPU per call
+(`time.process_time`) is printed too, less disturbed than latencies by other work on a shared machine.
 
     python bench/transitions.py [--database sqlite|postgres] [--cases 300]
 """
@@ -30,8 +32,9 @@ def main():
 
 def run(args):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
     from PIL import Image
 
     from dispatch import services
@@ -41,28 +44,38 @@ def run(args):
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 30, 30)).save(buf, "JPEG")
     photo = buf.getvalue()
-    latencies = []
+    latencies, by_call, queries, cpu = [], {}, {}, {}
     started = time.perf_counter()
     for i in range(args.cases):
         lng, lat = 104.1655 + (i % 97) * 0.0001, 36.5405 + (i % 80) * 0.0001  # inside the 10×10 grid
 
-        def timed(fn):
-            t = time.perf_counter()
-            result = fn()
-            latencies.append(time.perf_counter() - t)
+        def timed(name, fn, i=i):
+            t, c = time.perf_counter(), time.process_time()
+            if i == 1:
+                with CaptureQueriesContext(connection) as ctx:
+                    result = fn()
+                queries[name] = len(ctx.captured_queries)
+            else:
+                result = fn()
+            elapsed = time.perf_counter() - t
+            cpu.setdefault(name, []).append(time.process_time() - c)
+            latencies.append(elapsed)
+            by_call.setdefault(name, []).append(elapsed)
             return result
 
-        case, _ = timed(lambda lng=lng, lat=lat: services.report_case(
+        case, _ = timed("report", lambda lng=lng, lat=lat: services.report_case(
             actor=users["inspector1"], source="inspector", category=category, lng=lng, lat=lat, description="bench",
         ))  # fmt: skip
         n = case.number
-        timed(lambda n=n: services.act(n, "register", users["supervisor"]))
-        timed(lambda n=n: services.act(n, "dispatch", users["dispatcher"], params={"department": "huanwei"}))
-        timed(lambda n=n: services.act(
+        timed("register", lambda n=n: services.act(n, "register", users["supervisor"]))
+        timed("dispatch", lambda n=n: services.act(
+            n, "dispatch", users["dispatcher"], params={"department": "huanwei"}
+        ))  # fmt: skip
+        timed("handle (+ send_check)", lambda n=n: services.act(
             n, "handle", users["staff"], params={"note": "ok"},
             photo_files=[SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg")],
         ))  # fmt: skip
-        timed(lambda n=n: services.act(n, "check", users["inspector1"], params={"result": "passed"}))
+        timed("check", lambda n=n: services.act(n, "check", users["inspector1"], params={"result": "passed"}))
     elapsed = time.perf_counter() - started
     calls = len(latencies)
     events = CaseEvent.objects.count()
@@ -77,7 +90,11 @@ def run(args):
     print(f"database: {args.database}   cases: {args.cases}   service calls: {calls}   events written: {events}")
     print(f"service calls/s:       {calls / elapsed:8.1f}   (events/s {events / elapsed:.1f})")
     print(f"  latency p50 / p99:   {percentile(latencies, 50) * 1000:6.1f} / {percentile(latencies, 99) * 1000:6.1f} ms"
-          f"   mean {statistics.mean(latencies) * 1000:.1f} ms")  # fmt: skip
+          f"   mean {statistics.mean(latencies) * 1000:.1f} ms"
+          f"   CPU {statistics.mean([c for values in cpu.values() for c in values]) * 1000:.1f} ms a call")  # fmt: skip
+    for name, values in by_call.items():
+        print(f"  {name:<22} p50 {percentile(values, 50) * 1000:6.1f} ms   p99 {percentile(values, 99) * 1000:6.1f} ms"
+              f"   CPU {statistics.mean(cpu[name]) * 1000:6.1f} ms   queries {queries.get(name, '?')}")  # fmt: skip
     print(f"baseline bare UPDATE transactions/s: {calls / base_elapsed:8.1f}")
     print(f"ratio service / bare: {(calls / elapsed) / (calls / base_elapsed):.3f}")
 

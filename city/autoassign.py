@@ -1,6 +1,7 @@
 """自动分拨: which department a case should go to."""
 
-from .models import Department, RoutingRule
+from . import reference
+from .models import Department
 
 
 def suggest_department(category, cell_code: str | None, exclude=()) -> Department | None:
@@ -9,13 +10,14 @@ def suggest_department(category, cell_code: str | None, exclude=()) -> Departmen
     `exclude` (codes: those that returned the case) are skipped: the next matching rule is the
     suggestion, and with none left there is no suggestion rather than one that was refused."""
     excluded = set(exclude)
-    rules = RoutingRule.objects.filter(category=category, department__active=True).select_related("department")
-    matching = [rule for rule in rules if (cell_code or "").startswith(rule.area_code)]
-    matching.sort(key=lambda rule: len(rule.area_code), reverse=True)
-    for rule in matching:
-        if rule.department.code not in excluded:
-            return rule.department
-    default = category.default_department
+    # Rules and departments from the reference table in memory (city.reference): no query.
+    rules = reference.routing_rules(category.pk)
+    matching = [(area, dept) for area, dept in rules if (cell_code or "").startswith(area)]
+    matching.sort(key=lambda rule: len(rule[0]), reverse=True)
+    for _area, department in matching:
+        if department.code not in excluded:
+            return department
+    default = reference.department(category.default_department_id)
     if default is not None and default.active and default.code not in excluded:
         return default
     return None

@@ -28,7 +28,7 @@ import math
 import time
 import warnings
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -66,6 +66,9 @@ class CellInfo:
     community_name: str
     street_name: str
     district_name: str
+    # Row ids, so a write can point at the cell without reading it (cell_row).
+    community_id: int | None = field(default=None, compare=False)
+    street_id: int | None = field(default=None, compare=False)
 
 
 class _Index:
@@ -250,11 +253,13 @@ def _build(version) -> _Index:
         "community__street__name",
         "community__street__district__code",
         "community__street__district__name",
+        "community_id",
+        "community__street_id",
     )
     infos, texts = [], []
     for cell_id, code, geometry, *hierarchy in rows.iterator(chunk_size=5000):
-        cc, cn, sc, sn, dc, dn = hierarchy
-        infos.append(CellInfo(cell_id, code, cc, sc, dc, cn, sn, dn))
+        cc, cn, sc, sn, dc, dn, community_id, street_id = hierarchy
+        infos.append(CellInfo(cell_id, code, cc, sc, dc, cn, sn, dn, community_id, street_id))
         texts.append(geometry if isinstance(geometry, str) else "null")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -282,6 +287,26 @@ def invalidate(using: str = DEFAULT_DB_ALIAS):
 def locate(lng: float, lat: float) -> CellInfo | None:
     """The grid cell covering (lng, lat), WGS-84; None outside every cell."""
     return shared.get().locate(lng, lat)
+
+
+def cell_row(info: CellInfo):
+    """The located cell as a GridCell with its community and street, made from the index (no query):
+    enough for a case's foreign key and for showing its code and names. Other fields load on use."""
+    from city.models import Community, GridCell, Street
+
+    street = _partial(Street, id=info.street_id, code=info.street_code, name=info.street_name)
+    community = _partial(
+        Community, id=info.community_id, street_id=info.street_id, code=info.community_code, name=info.community_name
+    )
+    community.street = street
+    cell = _partial(GridCell, id=info.cell_id, community_id=info.community_id, code=info.cell_code)
+    cell.community = community
+    return cell
+
+
+def _partial(model, **values):
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[n] for n in names])
 
 
 def locate_many(points) -> list[CellInfo | None]:

@@ -12,3 +12,9 @@ class DispatchConfig(AppConfig):
         from citymgmt import checks
 
         checks.register()  # check --deploy: an in-memory channel layer reaches one process only
+
+        from . import photos
+
+        # The worker's loop (manage.py run_worker) calls this each pass: thumbnails are made there,
+        # not while a handset waits for its report's answer.
+        self.worker_job = photos.make_due_thumbnails

@@ -7,28 +7,20 @@ light at any moment is a comparison, and the worker finds changes with indexed r
 
 from datetime import datetime, timedelta
 
-from city import calendar
+from city import calendar, reference
 from city.models import TimeLimit
-from citymgmt import softcache
 
 from .models.cases import Light
 from .models.settings import WorkflowSettings
 
 # The yellow share (80 %) and the limits used when a category has none for a stage are
 # WorkflowSettings an admin edits.
-_LIMIT_CACHE_SECONDS = 60
 
 
 def limit_for(category_id: int, stage: str, urgency: str) -> tuple[int, str]:
-    def from_database():
-        row = (
-            TimeLimit.objects.filter(category_id=category_id, stage=stage, urgency=urgency)
-            .values_list("amount", "unit")
-            .first()
-        )
-        return tuple(row) if row else WorkflowSettings.current().fallback_limit(stage)
-
-    return softcache.get_or_build(f"timelimit:{category_id}:{stage}:{urgency}", from_database, _LIMIT_CACHE_SECONDS)
+    """The category's limit for the stage (the reference table in memory, no query), else the
+    workflow settings' fallback."""
+    return reference.time_limit(category_id, stage, urgency) or WorkflowSettings.current().fallback_limit(stage)
 
 
 def is_natural(unit: str) -> bool:

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from city import calendar, coords, gazetteer, grid
+from city import calendar, coords, gazetteer, grid, reference
 from city.autoassign import suggest_department_for_case
 from city.models import Category, Department, GridCell, ResponsibilityGrid, Role
 from city.roles import department_of, roles_of
@@ -43,9 +44,10 @@ logger = logging.getLogger("dispatch.actions")
 
 # Any constant works; it names the lock that keeps event ids in commit order on PostgreSQL.
 _EVENT_LOCK_KEY = 0x63697479  # "city"
-# What an event's case summary reads: loaded with the case, not one query each.
+# What an event's case summary reads, and what the answer shows (the reporter): loaded with the
+# case, not one query each.
 SUMMARY_RELATED = (
-    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street",
+    "category", "department", "suggested_department", "assigned_inspector", "cell__community__street", "reporter",
 )  # fmt: skip
 
 
@@ -173,7 +175,6 @@ def report_case(
         if existing is not None:
             return existing, False
 
-    category = _resolve_category(category)
     if source not in Source.values:
         raise InvalidData(fields={"source": "unknown"})
     if urgency not in Urgency.values:
@@ -188,38 +189,40 @@ def report_case(
         if not (address or "").strip():
             # A handset or an app may send a point alone: the address a person reads comes from it.
             address = gazetteer.describe_point(lng, lat).text
+    category, cell = _category_and_cell(category, cell, lng, lat)
     checked_photos = photos.check_photos(photo_files)
 
+    # Everything slow is done above and here, before the transaction: on SQLite the write lock is
+    # taken at BEGIN (IMMEDIATE) and held to COMMIT, so only the writes go inside.
+    case = Case(
+        category=category,
+        description=description or "",
+        lng=lng,
+        lat=lat,
+        address=address or "",
+        cell=cell,
+        source=Source.SELF_RESOLVED if self_resolved else source,
+        source_label=(source_label or "")[:32],
+        needs_verification=source in PUBLIC_SOURCES,
+        reporter=actor,
+        reporter_name=reporter_name or "",
+        reporter_phone=reporter_phone or "",
+        urgency=urgency,
+        state=State.REPORTED,
+        self_resolved=self_resolved,
+        client_key=client_key or None,
+        client_key_scope=key_scope,
+        client_key_hash=fingerprint or "",
+        reported_at=reported_at or now,
+    )
+    deadlines.start_stage(case, STAGE_OF_STATE[State.REPORTED], now)
     try:
         with transaction.atomic():
-            case = Case(
-                number=next_case_number(category, now),
-                category=category,
-                description=description or "",
-                lng=lng,
-                lat=lat,
-                address=address or "",
-                cell=cell,
-                source=Source.SELF_RESOLVED if self_resolved else source,
-                source_label=(source_label or "")[:32],
-                needs_verification=source in PUBLIC_SOURCES,
-                reporter=actor,
-                reporter_name=reporter_name or "",
-                reporter_phone=reporter_phone or "",
-                urgency=urgency,
-                state=State.REPORTED,
-                self_resolved=self_resolved,
-                client_key=client_key or None,
-                client_key_scope=key_scope,
-                client_key_hash=fingerprint or "",
-                reported_at=reported_at or now,
-            )
-            deadlines.start_stage(case, STAGE_OF_STATE[State.REPORTED], now)
+            case.number = next_case_number(category, now)
             case.save()
-            if checked_photos:
-                photos.save_photos(case, checked_photos, "report")
+            saved = photos.save_photos(case, checked_photos, "report") if checked_photos else []
             found = duplicates.attach_candidates(case)
-            _write_event(
+            event = _write_event(
                 case,
                 kind=CaseEvent.Kind.REPORTED,
                 action="report",
@@ -243,7 +246,19 @@ def report_case(
             if existing is not None:
                 return existing, False
         raise
+    # The answer shows the case's photos and timeline: they are these, no need to read them back.
+    _known_related(case, photos=saved, events=[event])
     return case, True
+
+
+def _known_related(case, **related) -> None:
+    """Fill the case's prefetch cache with rows this call wrote, as `prefetch_related` would: a
+    queryset holding them (`case.photos.all()` reads it; any other query runs as usual)."""
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(case, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
 
 
 def _checked_reported_at(reported_at: datetime | None, now: datetime) -> datetime | None:
@@ -277,11 +292,30 @@ def _existing_report(key_scope, client_key, fingerprint):
     return existing
 
 
-def _resolve_category(category) -> Category:
+def _category_and_cell(category, cell, lng, lat):
+    """The category (by code: one query) and the cell the grid index gave, checked in that same
+    query: an index built before another process changed the grid is rebuilt, and the point
+    located again, instead of writing a case that points at a deleted cell."""
+    if cell is None:
+        return _resolve_category(category), None
+    cell_exists = Exists(GridCell.objects.filter(pk=cell.pk))
+    if isinstance(category, Category):
+        found = GridCell.objects.filter(pk=cell.pk).exists()
+    else:
+        category = _resolve_category(category, annotate={"cell_exists": cell_exists})
+        found = category.cell_exists
+    if not found:
+        grid.invalidate()
+        cell = _cell_at(lng, lat)
+    return category, cell
+
+
+def _resolve_category(category, annotate=None) -> Category:
+    """An active category by its code: one query (a code a client sends is never trusted to a cache)."""
     if isinstance(category, Category):
         return category
     code = str(category or "").strip().upper()
-    qs = Category.objects.filter(active=True)
+    qs = Category.objects.filter(active=True).annotate(**(annotate or {}))
     if code[:1] in ("C", "E") and code[1:].isdigit():
         kind = Category.Kind.COMPONENT if code[0] == "C" else Category.Kind.EVENT
         found = qs.filter(kind=kind, code=code[1:]).first()
@@ -301,14 +335,10 @@ def _resolve_category(category) -> Category:
 
 
 def _cell_at(lng, lat):
+    """The grid cell at the point, with its community and street, from the index in memory (no
+    query; callers check that it still exists, see _category_and_cell)."""
     info = grid.locate(lng, lat)
-    cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
-    if info is not None and cell is None:
-        # Another process changed the grid since this one built its index.
-        grid.invalidate()
-        info = grid.locate(lng, lat)
-        cell = GridCell.objects.filter(pk=info.cell_id).first() if info else None
-    return cell
+    return grid.cell_row(info) if info else None
 
 
 def _checked_point(lng, lat, crs):
@@ -413,8 +443,8 @@ def act(
             extra_groups=[old_department_id],
         )
         for follow_action, follow_params in followups:
-            act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
-    case.refresh_from_db()
+            # Each returns the case as it wrote it (with what summaries read): the newest copy.
+            case = act(case.number, follow_action, None, params=follow_params, role=SYSTEM, now=now)
     return case
 
 
@@ -447,9 +477,8 @@ def utc_iso(moment) -> str | None:
 
 
 def _department_code(department_id) -> str | None:
-    if department_id is None:
-        return None
-    return Department.objects.filter(pk=department_id).values_list("code", flat=True).first()
+    department = reference.department(department_id) if department_id is not None else None
+    return department.code if department else None
 
 
 _PHOTO_STAGE = {"verify": "verify", "handle": "handle", "check": "check"}
@@ -515,13 +544,12 @@ def _department(value) -> Department:
 
 
 def cell_inspector(case):
-    """The inspector responsible for the case's grid cell (first of its responsibility grid)."""
+    """The inspector responsible for the case's grid cell (first of its responsibility grid): one query."""
     if not case.cell_id:
         return None
-    rgrid = ResponsibilityGrid.objects.filter(cells=case.cell_id).prefetch_related("inspectors").first()
-    if rgrid is None:
-        return None
-    return rgrid.inspectors.filter(is_active=True).order_by("username").first()
+    first_grid = ResponsibilityGrid.objects.filter(cells=case.cell_id).values("pk")[:1]
+    inspectors = get_user_model().objects.filter(responsibility_grids=Subquery(first_grid), is_active=True)
+    return inspectors.order_by("username").first()
 
 
 # Each action's own effect on the case: returns (note, event data, follow-up system actions).
@@ -557,10 +585,13 @@ def _apply_classify(case, params, actor, now):
     """分类定位: a call-taker completes a resident's report (SMS, voicemail) with the standard's
     category and, when known, the place. The stage clock keeps running."""
     old_category, old_cell = case.category.full_code, case.cell.code if case.cell_id else None
-    case.category = _resolve_category(params["category"])
     if params.get("lng") is not None or params.get("lat") is not None:
         case.lng, case.lat = _checked_point(params.get("lng"), params.get("lat"), params.get("crs") or "wgs84")
-        case.cell = _cell_at(case.lng, case.lat)
+        case.category, case.cell = _category_and_cell(
+            params["category"], _cell_at(case.lng, case.lat), case.lng, case.lat
+        )
+    else:
+        case.category = _resolve_category(params["category"])
     if params.get("address"):
         case.address = str(params["address"])[:200]
     data = {"category": case.category.full_code, "from_category": old_category}

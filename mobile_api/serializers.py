@@ -309,7 +309,10 @@ class CaseDetailSerializer(CaseSerializer):
         return inspector.username if inspector else None
 
     def get_timeline(self, case) -> EventSerializer(many=True):
-        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
+        if "events" in getattr(case, "_prefetched_objects_cache", {}):
+            events = case.events.all()  # a new report: its one event, as report_case wrote it
+        else:
+            events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
         return EventSerializer(events, many=True).data
 
 

@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 
 from citymgmt import leases
+from dispatch.models import Source
 from dispatch.signals import case_event_written
 
 from . import public
@@ -41,7 +42,9 @@ ROUNDS = 10
 @receiver(case_event_written)
 def queue_step(sender, event, case, **kwargs):
     """Inside the case's transaction: the delivery exists if and only if the step commits."""
-    if public.step_kind(event) is None:
+    # Only Open311 requests are filed by a client (georeport, source open311), and only after their
+    # report event: no query for every other case and event.
+    if case.source != Source.OPEN311 or event.action == "report" or public.step_kind(event) is None:
         return
     filed = FiledRequest.objects.filter(case_id=case.pk).select_related("client").first()
     if filed is None or not filed.client.callback_url or not filed.client.active:

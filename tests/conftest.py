@@ -96,21 +96,20 @@ def _default_language_after_each_test():
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_caches():
-    """Rolled-back test transactions send no signals: start every test with no cached grid or calendar.
+    """Rolled-back test transactions send no signals: start every test with no cached grid, calendar
+    or reference table.
 
     (Tests with Redis use a database of their own, 15 in CI, since clearing the cache flushes it.)"""
     from django.core.cache import cache
 
-    from city import calendar, gazetteer, grid
+    from city import calendar, gazetteer, grid, reference
 
     cache.clear()
-    calendar.invalidate()
-    grid.invalidate()
-    gazetteer.invalidate()
+    for cached in (calendar, grid, gazetteer, reference):
+        cached.invalidate()
     yield
-    calendar.invalidate()
-    grid.invalidate()
-    gazetteer.invalidate()
+    for cached in (calendar, grid, gazetteer, reference):
+        cached.invalidate()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from city import reference
 from city.models import Category, Department, RoutingRule, TimeLimit
 
 from . import DataFileError, read_text
@@ -189,7 +190,9 @@ def import_categories(path_or_file) -> dict:
     """
     rows = parse_categories_csv(path_or_file)
     with transaction.atomic():
-        return _write(rows)
+        summary = _write(rows)
+        reference.invalidate()  # bulk writes send no signals
+    return summary
 
 
 # ---------------------------------------------------------------------------------------------- reading

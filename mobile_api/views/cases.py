@@ -215,8 +215,7 @@ class CaseActionView(APIView):
             photo_files=files,
             expected_version=body.validated_data.get("version"),
         )
-        case = visible_cases(request.user).select_related(*LIST_RELATED).filter(pk=case.pk).first() or case
-        return _detail(case, request)
+        return _detail(case, request)  # act() returns the case with what the answer reads
 
 
 class TasksView(APIView):
@@ -247,13 +246,17 @@ class PhotoView(APIView):
         photo = get_object_or_404(CasePhoto.objects.select_related("case"), pk=pk)
         if not visible_cases(request.user).filter(pk=photo.case_id).exists():
             _not_found()
-        field = photo.thumbnail if self.thumbnail else photo.image
+        # Until the worker has made the thumbnail, its URL serves the photo itself (not kept by the
+        # browser: the thumbnail is there on a later look).
+        thumbnail = self.thumbnail and bool(photo.thumbnail)
+        field = photo.thumbnail if thumbnail else photo.image
         try:
             handle = field.open("rb")
         except (FileNotFoundError, ValueError):
             _not_found()
-        response = FileResponse(handle, content_type="image/jpeg" if self.thumbnail else photo.content_type)
-        response["Cache-Control"] = "private, max-age=86400"
+        response = FileResponse(handle, content_type="image/jpeg" if thumbnail else photo.content_type)
+        waiting = self.thumbnail and not thumbnail
+        response["Cache-Control"] = "private, no-cache" if waiting else "private, max-age=86400"
         return response
 
 

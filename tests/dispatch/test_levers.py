@@ -277,16 +277,16 @@ def test_postponement_is_in_the_stages_own_unit(city, make_case):
     case = services.act(case.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
     assert case.due_at == at(2026, 11, 24, 17, 30)  # 2 working hours
     TimeLimit.objects.filter(category=case.category, stage="handle").update(amount=1, unit="work_days")
-    from django.core.cache import cache
+    from city import reference
 
-    cache.clear()
+    reference.invalidate()  # a queryset update sends no signal (the importer invalidates itself)
     days = make_case("dispatched", now=T0)  # 1 working day: Wed 09:00
     assert days.due_at == at(2026, 11, 25, 9, 0)
     services.act(days.number, "request_postpone", staff, params={"hours": 2, "reason": "等材料"}, now=T0)
     days = services.act(days.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)
     assert days.due_at == at(2026, 11, 27, 9, 0)  # 2 working days later
     TimeLimit.objects.filter(category=case.category, stage="handle").update(amount=120, unit="minutes")
-    cache.clear()
+    reference.invalidate()
     minutes = make_case("dispatched", now=T0)
     services.act(minutes.number, "request_postpone", staff, params={"hours": 30, "reason": "x"}, now=T0)
     minutes = services.act(minutes.number, "decide_postpone", dispatcher, params={"approve": True}, now=T0)

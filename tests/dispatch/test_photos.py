@@ -1,4 +1,4 @@
-"""Photos are checked by content, limited in size and number, and stored with a thumbnail."""
+"""Photos are checked by content, limited in size and number, stored, and given a thumbnail by the worker."""
 
 import io
 
@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from citymgmt.errors import InvalidData, TooLarge, UnsupportedMedia
-from dispatch import services
+from dispatch import photos, services
 from dispatch.models import Case, CasePhoto
 from dispatch.photos import MAX_PHOTO_BYTES
 from tests.conftest import LAT, LNG, jpeg
@@ -32,6 +32,9 @@ def test_accepted_formats_get_a_jpeg_thumbnail(city, fmt, content_type):
     case, _ = report(city, [image_file(fmt, "x.bin")])  # the name says nothing: the content decides
     photo = CasePhoto.objects.get(case=case)
     assert photo.content_type == content_type and photo.stage == "report"
+    assert not photo.thumbnail  # made by the worker, not in the request
+    assert photos.make_due_thumbnails() == 1
+    photo.refresh_from_db()
     with Image.open(photo.thumbnail.path) as thumb:
         assert thumb.format == "JPEG" and max(thumb.size) <= 320
 

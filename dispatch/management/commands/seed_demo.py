@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from city.demo.seed import seed_city
 from city.importers import DataFileError
 
+from ... import photos
 from ...demo import seed_cases
 
 
@@ -25,3 +26,6 @@ class Command(BaseCommand):
         if cases:
             made = seed_cases(cases)
             self.stdout.write(f"demo cases created: {made}")
+            # The demo runs no worker (scripts/demo): make the history's thumbnails here.
+            while photos.make_due_thumbnails():
+                pass
