@@ -209,19 +209,7 @@
     } else dot.setLatLng(at);
   }
 
-  let figuresTimer = null;
-  async function refreshFigures() {
-    if (!cfg.wall) return;
-    const r = await fetch(cfg.today_url);
-    if (!r.ok) return;
-    const f = await r.json();
-    for (const dd of document.querySelectorAll("[data-figure]")) {
-      const v = f[dd.dataset.figure];
-      dd.textContent = v === null || v === undefined ? "—" : dd.dataset.figure === "on_time_rate" ? v + "%" : String(v);
-    }
-  }
-  const refreshFiguresSoon = () => { clearTimeout(figuresTimer); figuresTimer = setTimeout(refreshFigures, 800); };
-
+  // The wall's figures around the map are maps/wall.js's (one summary, live from the board).
   const board = new MapBoard({
     belongs: () => true,
     onStatus: (s) => { const o = document.getElementById("offline"); if (o) o.hidden = s !== "offline"; },
@@ -235,7 +223,6 @@
       reindexSoon();
       showCount();
       reshadeSoon();
-      refreshFiguresSoon();
     },
   });
 
@@ -250,7 +237,5 @@
   CityMapUI.install(map, cfg, { onLocate: locate });
   loadGrid();
   fetch(cfg.inspectors_url).then((r) => (r.ok ? r.json() : { inspectors: [] })).then((d) => d.inspectors.forEach(moveInspector));
-  refreshFigures();
-  if (cfg.wall) setInterval(refreshFigures, 30000);
   board.start().catch((e) => say(String(e)));
 })();
