@@ -21,6 +21,8 @@ FIELD_LABELS = {
     "cases": _("所选案卷"), "params": _("参数"), "action": _("操作"), "key": _("请求标识"),
     # attendance, trails and coverage (field)
     "date": _("日期"), "by": _("汇总方式"),
+    # the maps' "locate case by number" (maps.queries)
+    "number": _("案卷编号"),
 }  # fmt: skip
 PROBLEM_LABELS = {
     "required": _("必填"), "invalid": _("格式不对"), "unknown": _("不认识这个值"), "ambiguous": _("不唯一"),

@@ -109,7 +109,8 @@ def _delta(now, then):
 
 
 def _trend(last: date, months: int = 12) -> dict:
-    """Monthly department scores over the last year, for the trend chart."""
+    """Monthly department scores over the last year, for the trend chart; `top`: the departments
+    the chart highlights (the best latest scores), the others drawn thin until hovered."""
     series: dict[str, list] = {}
     labels = []
     month = last.replace(day=1)
@@ -122,7 +123,17 @@ def _trend(last: date, months: int = 12) -> dict:
         labels.append(f"{start:%Y-%m}")
         for r in _table("departments", first, min(end, last), "street"):
             series.setdefault(r["name"], [None] * months)[len(labels) - 1] = r["score"]
-    return {"labels": labels, "series": series}
+    return {"labels": labels, "series": series, "top": trend_top(series)}
+
+
+TREND_HIGHLIGHTED = 5
+
+
+def trend_top(series: dict[str, list], n: int = TREND_HIGHLIGHTED) -> list[str]:
+    """The `n` series with the highest latest score (a department's last month with a score)."""
+    latest = {name: next((v for v in reversed(values) if v is not None), None) for name, values in series.items()}
+    scored = sorted((name for name, v in latest.items() if v is not None), key=lambda name: (-latest[name], name))
+    return scored[:n]
 
 
 @login_required

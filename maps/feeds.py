@@ -29,7 +29,7 @@ from field import access as field_access
 from field import coverage, positions
 from field import track as field_track
 
-from . import queries
+from . import queries, wall
 
 MAX_CELLS = 25_000
 DEFAULT_PAGE = 5_000
@@ -248,6 +248,14 @@ def cells(request):
 @map_feed
 def today(request):
     return _json(_dumps(queries.today_figures()))
+
+
+@map_feed
+def wall_summary(request):
+    """Everything the wall shows around its map (maps.wall.summary), a few kilobytes."""
+    response = _json(_dumps(wall.summary()))
+    response["Cache-Control"] = "private, no-cache"  # fetched right after an event: never a stale copy
+    return response
 
 
 @map_feed

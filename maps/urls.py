@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/cases.json", feeds.cases_compact, name="cases-compact"),
     path("api/cells.json", feeds.cells, name="cells"),
     path("api/today.json", feeds.today, name="today"),
+    path("api/wall.json", feeds.wall_summary, name="wall-summary"),
     path("api/inspectors.json", feeds.inspectors, name="inspectors"),
     path("api/track.json", feeds.track, name="track"),
 ]

@@ -19,6 +19,7 @@ from field import coverage
 from field.access import may_see_everyones
 
 from . import builder, queries
+from . import wall as wall_figures
 
 
 def _staff(request):
@@ -33,7 +34,7 @@ def _filter(request):
         return queries.CaseFilter.from_query({}), exc
 
 
-def _page(request, template, *, title, wall=False, replay=False):
+def _page(request, template, *, title, wall=False, replay=False, extra=None):
     _staff(request)
     f, error = _filter(request)
     built = builder.build()
@@ -105,6 +106,7 @@ def _page(request, template, *, title, wall=False, replay=False):
             "streets": Street.objects.order_by("code"),
             "inspectors": coverage.inspectors() if replay else [],
             "today": timezone.localdate(),
+            **(extra or {}),
         },
         status=400 if error else 200,
     )
@@ -125,7 +127,17 @@ def command_map(request):
 
 @login_required
 def wall(request):
-    return _page(request, "maps/wall.html", title=_("城市管理大屏"), wall=True)
+    """The wall 大屏: the map in the middle, the city's figures around it (maps.wall), live."""
+    _staff(request)
+    config = wall_figures.page_words() | {
+        "summary_url": reverse("maps:wall-summary"),
+        "locale": request.LANGUAGE_CODE,
+        "labels": js_labels(),
+        "time_zone": client_table()["time_zone"],
+        "category_names": {c.full_code: c.display_name for c in Category.objects.all()},
+    }
+    extra = {"wall": config, "figures": wall_figures.FIGURES}
+    return _page(request, "maps/wall.html", title=_("城市管理大屏"), wall=True, extra=extra)
 
 
 @login_required

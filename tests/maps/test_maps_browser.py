@@ -58,16 +58,3 @@ def test_command_map_shows_every_case_and_takes_new_ones_live(live_url, browser,
     screenshot(page, "map-command")
     assert outside == [] and failed == []
     ctx.close()
-
-
-def test_wall_screen_figures(live_url, browser, city, make_case):
-    from django.utils import timezone
-
-    make_case("closed", now=timezone.now())
-    ctx, page, outside, failed = open_map(browser, live_url, city.user("leader"), "/maps/wall/", (1920, 1080))
-    page.wait_for_selector(".folium-map[data-loaded='1']", timeout=15000)
-    page.wait_for_function("document.querySelector('[data-figure=closed]').textContent === '1'")
-    assert page.inner_text("[data-figure=reported]") == "1"
-    screenshot(page, "map-wall")
-    assert outside == [] and failed == []
-    ctx.close()

@@ -1,4 +1,4 @@
-// Sortable ranking table (click a header) and the monthly trend as an inline SVG line chart.
+// Sortable ranking table (click a header) and the monthly trend chart (ECharts, vendored in maps/static).
 "use strict";
 (function () {
   const table = document.getElementById("ranking");
@@ -14,21 +14,33 @@
   }
   const data = document.getElementById("trend-data");
   if (!data) return;
-  const { labels, series } = JSON.parse(data.textContent);
-  const W = 900, H = 260, P = 36, colors = ["#0b4f8a", "#d93025", "#2e9d4b", "#e6b400", "#7b3fa0", "#00838f", "#8a4b08"];
-  const x = (i) => P + (i * (W - 2 * P)) / Math.max(1, labels.length - 1);
-  const y = (v) => H - P - (v / 100) * (H - 2 * P);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H + 20 * Object.keys(series).length}`);
-  const add = (tag, attrs, text) => { const n = document.createElementNS(ns, tag); for (const k in attrs) n.setAttribute(k, attrs[k]); if (text) n.textContent = text; svg.append(n); };
-  [0, 50, 100].forEach((v) => { add("line", { x1: P, x2: W - P, y1: y(v), y2: y(v), stroke: "#ddd" }); add("text", { x: 4, y: y(v) + 4, "font-size": 11 }, String(v)); });
-  labels.forEach((l, i) => add("text", { x: x(i) - 18, y: H - 12, "font-size": 11 }, l));
-  Object.entries(series).forEach(([name, values], k) => {
-    const color = colors[k % colors.length];
-    const points = values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean).join(" ");
-    add("polyline", { points, fill: "none", stroke: color, "stroke-width": 2 });
-    add("text", { x: P, y: H + 16 + 20 * k, fill: color, "font-size": 12 }, name);
+  // The monthly scores with ECharts: the five best departments (by their latest score, chosen by
+  // the server) in colour, the others thin and grey until hovered (their line or legend name).
+  const { labels, series, top } = JSON.parse(data.textContent);
+  const palette = ["#0b4f8a", "#d93025", "#2e9d4b", "#e6b400", "#7b3fa0", "#00838f", "#8a4b08", "#c2185b", "#5d7a1f", "#3f51b5", "#ef6c00", "#455a64"];
+  const GREY = "#c3c9d1";
+  const chart = echarts.init(document.getElementById("trend"), null, { renderer: "canvas" });
+  // The highlighted first (legend and tooltip read best to worst), then the rest.
+  const names = [...top, ...Object.keys(series).filter((n) => !top.includes(n))];
+  chart.setOption({
+    tooltip: { trigger: "axis", order: "valueDesc" },
+    legend: { bottom: 0 },
+    grid: { left: 40, right: 20, top: 20, bottom: 80 },
+    xAxis: { type: "category", data: labels, boundaryGap: false },
+    yAxis: { type: "value", min: 0, max: 100 },
+    series: names.map((name, k) => {
+      const color = palette[k % palette.length];
+      const highlighted = top.includes(name);
+      return {
+        name, type: "line", data: series[name], connectNulls: false,
+        z: highlighted ? 3 : 2,
+        symbol: highlighted ? "circle" : "none",
+        lineStyle: { width: highlighted ? 2.5 : 1, color: highlighted ? color : GREY },
+        itemStyle: { color: highlighted ? color : GREY },
+        emphasis: { focus: "series", lineStyle: { width: 3, color }, itemStyle: { color } },
+      };
+    }),
   });
-  document.getElementById("trend").append(svg);
+  window.addEventListener("resize", () => chart.resize());
+  window.evaluationTrend = chart;
 })();

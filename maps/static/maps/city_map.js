@@ -230,19 +230,7 @@
   }
   setInterval(() => dots.forEach(restyle), 30000);
 
-  let figuresTimer = null;
-  async function refreshFigures() {
-    if (!cfg.wall) return;
-    const r = await fetch(cfg.today_url);
-    if (!r.ok) return;
-    const f = await r.json();
-    for (const dd of document.querySelectorAll("[data-figure]")) {
-      const v = f[dd.dataset.figure];
-      dd.textContent = v === null || v === undefined ? "—" : dd.dataset.figure === "on_time_rate" ? v + "%" : String(v);
-    }
-  }
-  const refreshFiguresSoon = () => { clearTimeout(figuresTimer); figuresTimer = setTimeout(refreshFigures, 800); };
-
+  // The wall's figures around the map are maps/wall.js's (one summary, live from the board).
   const board = new MapBoard({
     belongs: () => true,
     onStatus: (s) => { const o = document.getElementById("offline"); if (o) o.hidden = s !== "offline"; },
@@ -256,7 +244,6 @@
       reindexSoon();
       showCount();
       reshadeSoon();
-      refreshFiguresSoon();
     },
   });
 
@@ -275,7 +262,5 @@
     if (d.stale_after_s) staleMs = d.stale_after_s * 1000;
     d.inspectors.forEach(moveInspector);
   });
-  refreshFigures();
-  if (cfg.wall) setInterval(refreshFigures, 30000);
   board.start().catch((e) => say(String(e)));
 })();
