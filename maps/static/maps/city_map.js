@@ -80,7 +80,8 @@
   // Every case as columns; `at` finds a case's row by number. Rows are never removed (`gone` instead).
   const store = {
     n: 0, number: [], lng: [], lat: [], dlng: [], dlat: [], state: [], light: [], category: [], gone: [], at: new Map(),
-    reset() { for (const k of ["number", "lng", "lat", "dlng", "dlat", "state", "light", "category", "gone"]) this[k] = []; this.n = 0; this.at = new Map(); },
+    // Every column of the store is an array: empty them all (the column names are the store's own).
+    reset() { for (const k of Object.keys(this)) if (Array.isArray(this[k])) this[k] = []; this.n = 0; this.at = new Map(); },
     put(d) {
       let i = this.at.get(d.number);
       if (i === undefined) { i = this.n++; this.at.set(d.number, i); this.number[i] = d.number; }
