@@ -145,3 +145,24 @@ class RedisServer:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+def page_on_a_closed_network(ctx, base_url: str):
+    """A new page of `ctx` that may reach only `base_url` (and local sockets), as on a city's
+    private network: anything else is aborted and listed in `outside`; failed requests, page
+    errors and 4xx/5xx answers are listed in `failed`. Returns (page, outside, failed)."""
+    outside, failed = [], []
+
+    def guard(route):
+        if route.request.url.startswith((base_url, "ws://127.0.0.1")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    page = ctx.new_page()
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return page, outside, failed

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from city.models import Department
 from dispatch import services
 from evaluation.views import trend_top
-from tests.live import session_cookie_for
+from tests.live import page_on_a_closed_network, session_cookie_for
 
 GREY = "#c3c9d1"
 
@@ -55,17 +55,7 @@ def test_the_chart_draws_five_in_colour_and_seven_in_grey(live_url, browser, cit
     twelve_departments_with_scores(city, make_case, timezone.now() - timedelta(days=3))
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     ctx.add_cookies([session_cookie_for(city.user("leader"), live_url)])
-    outside = []
-
-    def guard(route):
-        if route.request.url.startswith(live_url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
-    page = ctx.new_page()
+    page, outside, _failed = page_on_a_closed_network(ctx, live_url)
     page.goto(f"{live_url}/evaluation/departments/")
     expect(page.locator("#trend canvas").first).to_be_attached(timeout=15000)
     series = page.evaluate(

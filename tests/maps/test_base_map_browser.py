@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from mobile_api.models import ApiToken
 from tests.conftest import LAT, LNG
-from tests.live import Daphne, screenshot, session_cookie_for
+from tests.live import Daphne, page_on_a_closed_network, screenshot, session_cookie_for
 from tests.maps import mbtiles
 
 pytestmark = pytest.mark.browser
@@ -46,20 +46,7 @@ def open_map(browser, url, user, *, stages=None, viewport=(1600, 1000)):
     if stages:
         key = f"citymgmt.map.{user.username}.command"
         ctx.add_init_script(f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps({'overlays': stages}))})")
-    outside, failed = [], []
-
-    def guard(route):
-        if route.request.url.startswith(url) or route.request.url.startswith("ws://127.0.0.1"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
-    page = ctx.new_page()
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page, outside, failed = page_on_a_closed_network(ctx, url)
     page.goto(f"{url}/maps/")
     page.wait_for_selector(".folium-map[data-loaded='1']", timeout=30000)
     return ctx, page, outside, failed

@@ -8,7 +8,7 @@ import requests
 from dispatch.models import Case
 from mobile_api.models import ApiToken
 from tests.conftest import LAT, LNG
-from tests.live import screenshot, session_cookie_for
+from tests.live import page_on_a_closed_network, screenshot, session_cookie_for
 
 pytestmark = pytest.mark.browser
 
@@ -16,20 +16,7 @@ pytestmark = pytest.mark.browser
 def open_map(browser, live_url, user, path, viewport=(1600, 1000)):
     ctx = browser.new_context(locale="zh-CN", viewport={"width": viewport[0], "height": viewport[1]})
     ctx.add_cookies([session_cookie_for(user, live_url)])
-    outside, failed = [], []
-
-    def guard(route):
-        if route.request.url.startswith(live_url) or route.request.url.startswith("ws://127.0.0.1"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
-    page = ctx.new_page()
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("pageerror", lambda e: failed.append(f"page error: {e}"))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page, outside, failed = page_on_a_closed_network(ctx, live_url)
     page.goto(f"{live_url}{path}")
     return ctx, page, outside, failed
 

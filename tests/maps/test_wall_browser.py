@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from mobile_api.models import ApiToken
 from tests.conftest import LAT, LNG
-from tests.live import screenshot, session_cookie_for
+from tests.live import page_on_a_closed_network, screenshot, session_cookie_for
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +27,7 @@ def open_wall(browser, live_url, city, viewport):
     the requests that failed or answered an error."""
     ctx = browser.new_context(locale="zh-CN", viewport={"width": viewport[0], "height": viewport[1]})
     ctx.add_cookies([session_cookie_for(city.user("leader"), live_url)])
-    outside, failed = [], []
-
-    def guard(route):
-        if route.request.url.startswith((live_url, "ws://127.0.0.1")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
-    page = ctx.new_page()
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page, outside, failed = page_on_a_closed_network(ctx, live_url)
     page.goto(f"{live_url}/maps/wall/")
     expect(page.locator("#wall")).to_have_attribute("data-last-id", re.compile(r"^\d+$"), timeout=20000)
     expect(page.locator("#wall")).to_have_attribute("data-live", "online", timeout=20000)
