@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests import testenv
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
@@ -54,6 +56,8 @@ class Daphne:
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
             "MEDIA_ROOT": self.media,
+            # The production pool (the test process itself runs without one: tests/testenv.py).
+            "DATABASE_POOL_MAX": testenv.TEST_PROCESS_POOL_MAX or "4",
             **(env or {}),
         }
         self.proc = None

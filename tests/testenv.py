@@ -14,3 +14,9 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("PLAIN_STATIC_FILES", "1")
 # Photos written by tests go to a throwaway folder, not the checkout.
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="citymgmt-test-media-"))
+# No connection pool in the test process: tests start threads of their own (concurrency tests, the
+# cluster tests' writers) that never hand their connection back, and a pool of 4 ran dry after them
+# (every later test: "couldn't get a connection after 3.00 sec"). Servers the tests start get the
+# production pool back (tests/live.py, tests/cluster.py).
+TEST_PROCESS_POOL_MAX = os.environ.get("DATABASE_POOL_MAX")
+os.environ["DATABASE_POOL_MAX"] = "0"

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    test_only = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT")
+    test_only = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DATABASE_POOL_MAX")
     clean = {k: v for k, v in os.environ.items() if k not in test_only}
     clean.update(env)
     return subprocess.run(

@@ -86,7 +86,7 @@ def test_positions_from_the_moving_phone_reach_the_trail_and_move_the_marker_liv
             phone.evaluate("window.handset.flush()")
             time.sleep(5.5)
         if i:
-            phone.clock.run_for(40_000)  # a point every 40 s: well past the server's one per 30 s, so none is thinned out
+            phone.clock.run_for(40_000)  # a point every 40 s: well past the server's 30 s thinning
             context.set_geolocation({"latitude": lat, "longitude": lng})
             phone.wait_for_function(f"document.querySelector('#position').textContent.includes('{lng:.5f}')")
         if i in (0, len(walk) - 1):
