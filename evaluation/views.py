@@ -2,9 +2,7 @@
 cases behind the figures, CSV/XLSX exports, and the printable monthly report (published with the
 settings in force)."""
 
-import csv
 import hashlib
-import io
 import json
 from datetime import date, datetime, timedelta
 
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from city.models import Department
 from citymgmt import softcache
+from citymgmt.downloads import table_download
 from citymgmt.errors import InvalidData
 from citymgmt.field_labels import readable
 from citymgmt.query import parse_month
@@ -209,30 +208,7 @@ def export(request, table, fmt):
     columns = tables.COLUMNS[table]
     rows = [[r.get(c) for c, _label in columns] for r in _table(table, first, last, level)]
     header = [str(label) for _c, label in columns]
-    name = f"{table}-{first}-{last}"
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = table
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_download(fmt, header, rows, f"{table}-{first}-{last}", table)
 
 
 @login_required

@@ -1,18 +1,16 @@
 """The attendance and coverage report page (考勤与巡查覆盖) for supervisors and leaders: a day or a
 month, per inspector or per street, on screen and as CSV / XLSX."""
 
-import csv
-import io
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from citymgmt.downloads import table_download
 from citymgmt.errors import InvalidData
 from citymgmt.field_labels import readable
 from citymgmt.query import parse_day, parse_month
@@ -103,26 +101,4 @@ def report(request, fmt: str = "html"):
 
 
 def _export(fmt, header, rows, name):
-    safe = [[f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in r] for r in rows]
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel reads UTF-8 CSV as Chinese only with a BOM
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(safe)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(_("考勤与巡查覆盖")))
-        sheet.append(header)
-        for r in safe:
-            sheet.append(r)
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_download(fmt, header, rows, name, str(_("考勤与巡查覆盖")))
