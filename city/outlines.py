@@ -45,8 +45,14 @@ def _cells():
     )
 
 
-def compact_cells() -> dict:
+def both() -> tuple[dict, dict]:
+    """`compact_cells()` and `areas()` from one read of the grid (the read is most of the cost)."""
     cells = list(_cells())
+    return compact_cells(cells), areas(cells)
+
+
+def compact_cells(cells: list | None = None) -> dict:
+    cells = list(_cells()) if cells is None else cells
     lngs = [c[0] for r in cells for ring in _rings(r[1]) for c in ring]
     lats = [c[1] for r in cells for ring in _rings(r[1]) for c in ring]
     ox = (int(min(lngs, default=0) * 1000) - 1) / 1000
@@ -69,12 +75,12 @@ def compact_cells() -> dict:
             "communities": list(names), "rings": rings}  # fmt: skip
 
 
-def areas() -> dict:
+def areas(cells: list | None = None) -> dict:
     """Streets and communities as a GeoJSON FeatureCollection of (Multi)LineStrings: properties
     level, code, name, label ([lng, lat] of a point inside the area, for its name)."""
     edges: dict[tuple, Counter] = defaultdict(Counter)
     names, centres = {}, defaultdict(list)
-    for _code, geometry, cx, cy, cc, cn, sc, sn in _cells():
+    for _code, geometry, cx, cy, cc, cn, sc, sn in _cells() if cells is None else cells:
         keys = (("street", sc), ("community", cc))
         names[keys[0]], names[keys[1]] = sn, cn
         for key in keys:

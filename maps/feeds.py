@@ -5,6 +5,7 @@ Access: city-wide roles (call-takers, supervisors, dispatchers, leaders, admins)
 import gzip
 import hashlib
 import json
+import threading
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -104,23 +105,41 @@ def staff_feed(view):
     return wrapped
 
 
-def _grid_cached(name: str, build, content_type="application/json") -> HttpResponse:
-    """Built once per grid version (the grid changes by import, rarely)."""
-    key = f"maps:{name}:{grid.shared.shared_version()}:{get_language()}"
-    return _json(softcache.get_or_build(key, lambda: _dumps(build()), 3600), content_type)
+# The grid feeds are keyed by the grid's version, so they can live long: a new import is a new key.
+GRID_FEEDS_TTL = 7 * 24 * 3600
+_grid_feeds_lock = threading.Lock()
+
+
+def _grid_feed(name: str, content_type="application/json") -> HttpResponse:
+    """`grid-compact` or `areas`, built once per grid version (the grid changes by import, rarely).
+    Either one missing builds both from one read of the grid (the map asks for both at once), and a
+    second request meanwhile waits for that build instead of making its own."""
+    version = grid.shared.shared_version()
+    keys = {n: f"maps:{n}:{version}" for n in ("grid-compact", "areas")}
+    body = softcache.get(keys[name])
+    if body is None:
+        with _grid_feeds_lock:
+            body = softcache.get(keys[name])
+            if body is None:
+                compact, named = outlines.both()
+                built = {"grid-compact": _dumps(compact), "areas": _dumps(named)}
+                for n, text in built.items():
+                    softcache.set(keys[n], text, GRID_FEEDS_TTL)
+                body = built[name]
+    return _json(body, content_type)
 
 
 @staff_feed
 def grid_compact(request):
     """Every cell's outline as delta-encoded integers (city.outlines.compact_cells): what the
     command map draws on its canvas."""
-    return _grid_cached("grid-compact", outlines.compact_cells)
+    return _grid_feed("grid-compact")
 
 
 @staff_feed
 def areas(request):
     """Streets and communities as named boundaries (GeoJSON)."""
-    return _grid_cached("areas", outlines.areas, "application/geo+json")
+    return _grid_feed("areas", "application/geo+json")
 
 
 @staff_feed

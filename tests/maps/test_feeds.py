@@ -262,6 +262,33 @@ def test_areas_are_named_boundaries_and_places_are_labels(city):
     assert client.get("/maps/api/places.json").json() == {"places": [["金鱼公园", "park", 104.1702, 36.5451]]}
 
 
+def test_the_grid_feeds_are_built_together_once_per_grid_version(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from city.models import GridCell
+
+    client = client_for(city, "leader")
+
+    def grid_reads(url):
+        with CaptureQueriesContext(connection) as seen:
+            body = client.get(url).json()
+        return body, sum('FROM "city_gridcell"' in q["sql"] for q in seen.captured_queries)
+
+    compact, reads = grid_reads("/maps/api/grid.json")
+    assert reads == 1
+    areas, reads = grid_reads("/maps/api/areas.geojson")  # built with the outlines, by that one read
+    assert reads == 0 and {f["properties"]["name"] for f in areas["features"]} == {"人民路街道", "金鱼社区"}
+    # A changed grid is a new version: both feeds are made again, from one read.
+    cell = GridCell.objects.get(code="62040200100102")
+    cell.geometry = {**cell.geometry, "coordinates": [[[x + 0.001, y] for x, y in cell.geometry["coordinates"][0]]]}
+    cell.save()
+    areas, reads = grid_reads("/maps/api/areas.geojson")
+    assert reads == 1
+    again, reads = grid_reads("/maps/api/grid.json")
+    assert reads == 0 and again != compact
+
+
 def test_locate_finds_a_case_by_number_whatever_the_filter(city, make_case):
     case = make_case("closed")
     client = client_for(city, "dispatcher")
