@@ -139,7 +139,9 @@ if REDIS_URL:
         "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
     }
     CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer")
-    _layer_config = {"hosts": [_redis_host]}
+    # Channel names are global in a Redis server (pub/sub ignores the database number): deployments
+    # or test runs sharing one Redis each need their own prefix, or they hear each other's boards.
+    _layer_config = {"hosts": [_redis_host], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi")}
     if CHANNEL_LAYER_BACKEND.endswith("core.RedisChannelLayer"):
         # The core layer skips a member whose queue holds `capacity` messages and drops messages
         # older than `expiry` s (boards fill such gaps from the log, but fewer is better).

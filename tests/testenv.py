@@ -18,5 +18,8 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="citymgmt-test-media
 # cluster tests' writers) that never hand their connection back, and a pool of 4 ran dry after them
 # (every later test: "couldn't get a connection after 3.00 sec"). Servers the tests start get the
 # production pool back (tests/live.py, tests/cluster.py).
+# Our own channel names on a shared Redis: two test runs side by side (pub/sub channels are not per
+# database number) heard each other's board events. Servers the tests start inherit it.
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"citymgmt-test-{os.getpid()}")
 TEST_PROCESS_POOL_MAX = os.environ.get("DATABASE_POOL_MAX")
 os.environ["DATABASE_POOL_MAX"] = "0"

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    test_only = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DATABASE_POOL_MAX")
+    test_only = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SECURE_SSL_REDIRECT", "DATABASE_POOL_MAX",
+                 "CHANNEL_LAYER_PREFIX")  # fmt: skip
     clean = {k: v for k, v in os.environ.items() if k not in test_only}
     clean.update(env)
     return subprocess.run(
@@ -55,13 +56,15 @@ def test_channel_layer_limits_and_database_pool_come_from_settings():
         "host = settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]; pool = create_pool(host); "
         "print(pool.max_connections, pool.connection_kwargs['socket_connect_timeout'], "
         "settings.CHANNEL_LAYERS['default']['CONFIG'].get('capacity'), "
-        "settings.DATABASES['default']['OPTIONS']['pool']['max_size'], settings.DATABASES['default']['CONN_MAX_AGE'])"
+        "settings.DATABASES['default']['OPTIONS']['pool']['max_size'], settings.DATABASES['default']['CONN_MAX_AGE'], "
+        "settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])"
     )
     common = dict(DEBUG="1", DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0")
     result = run_manage("shell", "--no-imports", "-c", script, **common)
-    assert result.stdout.split() == ["2000", "3.0", "None", "4", "0"], result.stderr
+    assert result.stdout.split() == ["2000", "3.0", "None", "4", "0", "asgi"], result.stderr
     result = run_manage(
         "shell", "--no-imports", "-c", script, **common, REDIS_MAX_CONNECTIONS="5000", DATABASE_POOL_MAX="8",
         CHANNEL_LAYER_BACKEND="channels_redis.core.RedisChannelLayer", CHANNEL_LAYER_CAPACITY="2000",
+        CHANNEL_LAYER_PREFIX="city-b",
     )  # fmt: skip
-    assert result.stdout.split() == ["5000", "3.0", "2000", "8", "0"], result.stderr
+    assert result.stdout.split() == ["5000", "3.0", "2000", "8", "0", "city-b"], result.stderr
