@@ -112,8 +112,8 @@ def test_a_server_restart_loses_no_event(live_url, daphne, browser, city, make_c
     # While the server is down, cases change (another process, e.g. the worker or a second daphne).
     cases = [make_case("registered") for _ in range(3)]
     daphne.start()
-    for case in cases:
-        row(page, case.number).wait_for(timeout=20000)
+    for case in cases:  # the board retries every ≤ 12 s (backoff with jitter), then resumes from the log
+        row(page, case.number).wait_for(timeout=30000)
     page.locator("#offline").wait_for(state="hidden", timeout=5000)
     numbers = page.eval_on_selector_all("#lists tr[data-number]", "rows => rows.map(r => r.dataset.number)")
     assert sorted(numbers) == sorted(c.number for c in cases)

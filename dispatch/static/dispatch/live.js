@@ -42,9 +42,10 @@ class LiveBoard {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.onStatus("offline");
-      // Backoff with jitter: a restarted server is not hit by every board at the same instant.
-      const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.5 + Math.random());
-      this.attempt = Math.min(this.attempt + 1, 6);
+      // Backoff with jitter: a restarted server is not hit by every board at the same instant. At
+      // most ~12 s: an operator should not look at an "offline" banner long after the server is back.
+      const delay = Math.min(8000, 500 * 2 ** this.attempt) * (0.5 + Math.random());
+      this.attempt = Math.min(this.attempt + 1, 4);
       this.timer = setTimeout(() => this.connect(), delay);
     };
   }
