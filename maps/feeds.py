@@ -123,8 +123,11 @@ def _grid_feed(name: str, content_type="application/json") -> HttpResponse:
             if body is None:
                 compact, named = outlines.both()
                 built = {"grid-compact": _dumps(compact), "areas": _dumps(named)}
+                # No version yet (or evicted): an hour, so that a feed of an older grid cannot
+                # come back for a week under the same "no version" key.
+                ttl = GRID_FEEDS_TTL if version is not None else 3600
                 for n, text in built.items():
-                    softcache.set(keys[n], text, GRID_FEEDS_TTL)
+                    softcache.set(keys[n], text, ttl)
                 body = built[name]
     return _json(body, content_type)
 
