@@ -81,6 +81,18 @@ def test_demo_history_is_made_by_the_workflow(seeded):
 
 
 @pytest.mark.django_db
+def test_the_histories_lights_turned_red_when_they_were_due_not_on_seeding_day(seeded):
+    from dispatch.demo import HISTORY_SCAN_STEP
+    from dispatch.models import CaseEvent
+
+    reds = list(CaseEvent.objects.filter(action="warn", data__light="red").select_related("case"))
+    assert len(reds) >= 5
+    for event in reds:  # the seed acts first, then replays the worker: each case is still in that stage
+        assert event.case.due_at <= event.created_at < event.case.due_at + HISTORY_SCAN_STEP, event.case.number
+    assert len({e.created_at.date() for e in reds}) >= 5  # over many days, not all today
+
+
+@pytest.mark.django_db
 def test_seed_cases_again_creates_nothing(seeded):
     from dispatch.demo import seed_cases
     from dispatch.models import Case, CaseEvent
