@@ -163,7 +163,9 @@ def seed_cases(n: int, *, seed: int = 12319) -> int:
             )
             case = Case.objects.get(number=number)
             checker = case.assigned_inspector
-        services.act(number, "check", checker, params={"result": "passed", "note": "核查通过"}, now=step(50))
+        case = services.act(number, "check", checker, params={"result": "passed", "note": "核查通过"}, now=step(50))
+        if case.state == State.CHECKED:  # 待结案: unless the city closes on a passed check, the shift leader closes
+            services.act(number, "close", supervisor, params={"note": "结案"}, now=step(20))
     from .management.commands.run_worker import scan_once
 
     # The worker's lights, urges and escalations over the history, each at its time, as a worker
