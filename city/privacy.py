@@ -1,4 +1,4 @@
-"""Residents' phone numbers: in full only to the roles that call them back."""
+"""Residents' phone numbers and voices: in full only to the roles that call them back."""
 
 from .models import Role
 from .phones import national_digits
@@ -23,3 +23,8 @@ def phone_for(user, phone: str) -> str:
     if not phone:
         return ""
     return phone if roles_of(user) & PHONE_ROLES else mask_phone(phone)
+
+
+def may_hear_recordings(user) -> bool:
+    """A caller's recorded voice is theirs like their number: heard by the same roles."""
+    return bool(roles_of(user) & PHONE_ROLES)

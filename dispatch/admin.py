@@ -24,7 +24,7 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["state", "light", "source", "urgency", "department"]
     search_fields = ["number", "description", "address"]
     list_select_related = ["category", "department"]
-    exclude = ["reporter_phone"]
+    exclude = ["reporter_phone", "recording_url"]  # the recording plays on the case page, by role
     inlines = [CaseEventInline]
 
 

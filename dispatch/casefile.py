@@ -4,7 +4,7 @@ time against its limit, duplicates, and what this user may do. The case page, it
 the PDF all render this one dictionary.
 
 Other apps add sections (the hotline: the SMS sent to the resident) through `register_section`,
-so `dispatch` never imports them.
+and the player of a call's recording through `register_recording`, so `dispatch` never imports them.
 """
 
 from collections.abc import Callable
@@ -13,8 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from city.models import Department, Role, TimeLimit
-from city.privacy import PHONE_ROLES, phone_for
-from city.roles import roles_of
+from city.privacy import may_hear_recordings, phone_for
 
 from . import display
 from .labels import js_labels
@@ -26,6 +25,9 @@ from .workflow import STAGE_OF_STATE, TRANSITIONS
 
 # Sections other apps add: fn(case, user) -> {"title": str, "rows": [[cell, …]], "columns": [str]} | None
 _SECTIONS: list[Callable] = []
+
+# Who plays a case's recording (the door that kept it): fn(case) -> {"src": url, "note": str} | None
+_RECORDINGS: list[Callable] = []
 
 # Which stage each action ends: its event carries that stage's clock (due_at, on_time, elapsed).
 _STAGE_ENDED_BY = {
@@ -43,6 +45,23 @@ _STAGE_ENDED_BY = {
 def register_section(fn: Callable) -> Callable:
     _SECTIONS.append(fn)
     return fn
+
+
+def register_recording(fn: Callable) -> Callable:
+    _RECORDINGS.append(fn)
+    return fn
+
+
+def recording(case: Case, user) -> dict | None:
+    """The recording of a voice report for the roles that may hear it: where the app plays it
+    (`src`, once the city holds the audio) or why not yet (`note`). Never the phone company's URL."""
+    if not case.recording_url or not may_hear_recordings(user):
+        return None
+    for fn in _RECORDINGS:
+        found = fn(case)
+        if found:
+            return found
+    return {"src": "", "note": str(_("录音尚未取回"))}
 
 
 def role_label(role: str) -> str:
@@ -163,7 +182,7 @@ def case_file(case: Case, user) -> dict:
         "reporter_name": case.reporter_name or _person(case.reporter),
         "reporter_phone": phone_for(user, case.reporter_phone),
         # The caller's voice is theirs like their number: heard by the roles that call back.
-        "recording_url": case.recording_url if roles_of(user) & PHONE_ROLES else "",
+        "recording": recording(case, user),
         "needs_listening": case.needs_listening,
         "department": case.department.name if case.department_id else "",
         "light": str(Light(case.light).label) if case.light else "",

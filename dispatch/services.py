@@ -849,7 +849,9 @@ def record_evidence(
             data["photos"] = [p.pk for p in photos.save_photos(case, checked_photos, "report")]
         fields = ["version", "updated_at"]
         if recording_url and not case.recording_url:
-            case.recording_url, data["recording_url"] = recording_url[:500], recording_url[:500]
+            # The URL stays on the case (for the door that fetches it), out of the log: events reach
+            # handsets and boards of roles that may not hear a resident's voice.
+            case.recording_url, data["recording"] = recording_url[:500], True
             fields.append("recording_url")
         case.version += 1
         case.save(update_fields=fields)

@@ -51,7 +51,8 @@ class OutboundMessageAdmin(MaskedPhoneAdmin):
 class VoiceCallAdmin(MaskedPhoneAdmin):
     list_display = ["call_sid", "masked_phone", "phone_valid", "language", "confidence", "case", "created_at"]
     list_filter = ["language", "phone_valid"]
-    exclude = ["phone"]
+    # Twilio's URL is for the worker; the audio plays on the case page, to the roles that may hear it.
+    exclude = ["phone", "recording_url", "recording_file"]
 
 
 @admin.register(OptOut)

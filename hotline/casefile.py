@@ -1,12 +1,14 @@
 """The hotline's part of a case file: the SMS sent to the resident about the case (the number
-masked for roles that do not call residents back), and the call a voice report came from."""
+masked for roles that do not call residents back), the call a voice report came from, and where
+its recording plays (dispatch asks only for the roles that may hear it)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from city.privacy import phone_for
 from dispatch.display import local
 
-from .models import InboundMessage, OutboundMessage, VoiceCall
+from .models import InboundMessage, MediaFetch, OutboundMessage, VoiceCall
 
 
 def sms_section(case, user) -> dict | None:
@@ -43,3 +45,17 @@ def voice_section(case, user) -> dict | None:
         "columns": [_("时间"), _("号码"), _("语言"), _("识别置信度"), _("识别文字")],
         "rows": rows,
     }
+
+
+def stored_recording(case) -> VoiceCall | None:
+    """The call whose audio the city holds for this case (fetched by the worker)."""
+    return VoiceCall.objects.filter(case=case).exclude(recording_file="").order_by("id").first()
+
+
+def recording_player(case) -> dict | None:
+    """Where the case page plays the recording (our own URL, never Twilio's), or why it cannot."""
+    if stored_recording(case) is not None:
+        return {"src": reverse("hotline:recording", args=[case.number]), "note": ""}
+    if MediaFetch.objects.filter(case=case, kind=MediaFetch.Kind.RECORDING, done=True).exists():
+        return {"src": "", "note": _("录音未能取回")}  # given up: Twilio's copy was gone or not audio
+    return None  # queued or not yet complete: the case file says 录音尚未取回

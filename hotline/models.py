@@ -74,9 +74,18 @@ class OptOut(models.Model):
 
 
 class MediaFetch(models.Model):
-    """An MMS photo to fetch from Twilio (with the account's credentials) after the reply went out."""
+    """A file to fetch from Twilio with the account's credentials, by the worker: an MMS photo
+    (after the reply went out) or a call's recording (once Twilio says it is complete)."""
 
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("彩信图片")
+        RECORDING = "recording", _("通话录音")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PHOTO)
     case = models.ForeignKey("dispatch.Case", on_delete=models.CASCADE, verbose_name=_("案卷"))
+    call = models.ForeignKey(
+        "hotline.VoiceCall", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("语音来电")
+    )  # a recording's call (where its audio is kept)
     url = models.URLField(_("地址"), max_length=500)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"))
@@ -84,8 +93,14 @@ class MediaFetch(models.Model):
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("彩信图片")
-        verbose_name_plural = _("彩信图片")
+        verbose_name = _("待取回的媒体")
+        verbose_name_plural = _("待取回的媒体")
+        constraints = [
+            # A retried or repeated callback never queues a call's recording twice.
+            models.UniqueConstraint(
+                fields=["call"], condition=models.Q(kind="recording"), name="one_recording_fetch_per_call"
+            )
+        ]
 
     def __str__(self):
         return self.url
@@ -103,8 +118,12 @@ class VoiceCall(models.Model):
     phone = models.CharField(_("来电号码"), max_length=32)  # E.164, or as Twilio gave it when not valid
     phone_valid = models.BooleanField(_("号码有效"), default=True)
     language = models.CharField(_("语言"), max_length=8, choices=Language.choices, default=Language.CHINESE)
-    recording_url = models.URLField(_("录音"), max_length=500, blank=True)
+    recording_url = models.URLField(_("录音"), max_length=500, blank=True)  # Twilio's: never shown to a browser
     recording_started = models.BooleanField(_("已开始录音"), default=False)
+    recording_complete = models.BooleanField(_("录音已完成"), default=False)  # Twilio said so: it can be fetched
+    # The audio kept by the city (fetched by the worker), played at /hotline/recordings/<case number>.
+    recording_file = models.FileField(_("录音文件"), upload_to="recordings/%Y/%m/", blank=True)
+    recording_fetched_at = models.DateTimeField(_("录音取回时间"), null=True, blank=True)
     transcript = models.TextField(_("转写"), blank=True)  # the recognised speech (or a voicemail's transcript)
     confidence = models.FloatField(_("识别置信度"), null=True, blank=True)
     speech_attempts = models.PositiveSmallIntegerField(_("未听清次数"), default=0)

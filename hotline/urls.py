@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import callback_pages, views
+from . import callback_pages, recording_pages, views
 
 app_name = "hotline"
 urlpatterns = [
     path("callbacks/", callback_pages.worklist, name="callbacks"),
+    path("recordings/<str:number>", recording_pages.recording, name="recording"),
     path("twilio/sms", views.sms_webhook, name="sms"),
     path("twilio/status", views.status_webhook, name="status"),
     path("twilio/voice", views.voice_webhook, name="voice"),

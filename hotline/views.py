@@ -87,8 +87,9 @@ def voice_recording(request):
     sid, url = request.POST.get("CallSid", ""), request.POST.get("RecordingUrl", "")
     if not sid or not url.startswith("https://"):
         return HttpResponseBadRequest("CallSid and an https RecordingUrl are required")
-    if request.POST.get("RecordingStatus", "") in ("in-progress", "completed"):
-        voice.recording(sid[:64], url)
+    status = request.POST.get("RecordingStatus", "")
+    if status in ("in-progress", "completed"):
+        voice.recording(sid[:64], url, complete=status == "completed")
     return HttpResponse(status=204)
 
 

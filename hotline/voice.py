@@ -32,6 +32,7 @@ from dispatch import services
 from dispatch.models import Case, Source
 from dispatch.workflow import HOTLINE
 
+from . import media
 from . import voice_words as words
 from .models import VoiceCall
 from .sms import unclassified_category
@@ -182,6 +183,7 @@ def speech(call: VoiceCall, text: str, raw_confidence: str) -> VoiceResponse:
             )  # fmt: skip
             call.case, call.transcript, call.confidence = case, text[:4000], confidence
             call.save(update_fields=["case", "transcript", "confidence"])
+            media.queue_recording(call)  # the recording completed before the case was filed
             logger.info(
                 "voice report %s from %s: %s, confidence %s%s", call.call_sid, mask_phone(call.phone),
                 case.number, confidence, " (to listen to)" if listen else "",
@@ -208,9 +210,10 @@ def recorded(call: VoiceCall, recording_url: str) -> VoiceResponse:
                 recording_url=call.recording_url or recording_url, needs_listening=True,
             )  # fmt: skip
             call.case = case
-            if not call.recording_url:
-                call.recording_url = recording_url[:500]
-            call.save(update_fields=["case", "recording_url"])
+            if not call.recording_url:  # the voicemail's own recording, complete when this step comes
+                call.recording_url, call.recording_complete = recording_url[:500], True
+            call.save(update_fields=["case", "recording_url", "recording_complete"])
+            media.queue_recording(call)
     return _filed(call)
 
 
@@ -228,9 +231,10 @@ def _filed(call: VoiceCall) -> VoiceResponse:
     return _answer(call, build)
 
 
-def recording(call_sid: str, recording_url: str) -> None:
+def recording(call_sid: str, recording_url: str, complete: bool = False) -> None:
     """Twilio's recording callback (in-progress, then completed): the URL on the call and, once,
-    on its case (a case filed before the URL was known gets it here)."""
+    on its case (a case filed before the URL was known gets it here). Once complete, the audio is
+    queued for the worker to fetch and keep (if the case is filed; else when it is)."""
     with transaction.atomic():
         call = VoiceCall.objects.select_for_update().filter(call_sid=call_sid).first()
         if call is None:
@@ -238,10 +242,14 @@ def recording(call_sid: str, recording_url: str) -> None:
         if not call.recording_url:
             call.recording_url = recording_url[:500]
             call.save(update_fields=["recording_url"])
+        if complete and call.recording_url == recording_url[:500] and not call.recording_complete:
+            call.recording_complete = True
+            call.save(update_fields=["recording_complete"])
         # Under the call's lock: two callbacks at once add the recording to the case once.
         if call.case_id is not None and not Case.objects.filter(pk=call.case_id).exclude(recording_url="").exists():
             case = Case.objects.get(pk=call.case_id)
             services.record_evidence(case, role=HOTLINE, note="通话录音", recording_url=call.recording_url)
+        media.queue_recording(call)
 
 
 # --------------------------------------------------------------------------- status
