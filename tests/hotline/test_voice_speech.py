@@ -172,12 +172,14 @@ def test_a_recording_known_only_after_the_case_is_added_to_it_once(city):
     case.refresh_from_db()
     assert case.recording_url == RECORDING
     (event,) = CaseEvent.objects.filter(case=case, action="evidence")
-    assert event.data["recording_url"] == RECORDING and event.to_state == "reported"
-    # The recording's link on the case page for the roles that call residents back only.
+    # The log says a recording came, not where Twilio keeps it (events reach every audience).
+    assert event.data["recording"] is True and "recording_url" not in event.data and event.to_state == "reported"
+    # Until the worker has fetched it: a word for the roles that call residents back, never Twilio's URL.
     for who, shown in [("calltaker", True), ("dispatcher", False)]:
         client = Client()
         client.force_login(city.user(who))
-        assert (RECORDING in client.get(f"/cases/{case.number}/").content.decode()) is shown
+        page = client.get(f"/cases/{case.number}/").content.decode()
+        assert RECORDING not in page and ("录音尚未取回" in page) is shown
 
 
 def test_the_recording_callback_needs_https_and_a_signature(city):
