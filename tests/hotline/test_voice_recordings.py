@@ -229,6 +229,8 @@ def test_before_it_is_fetched_and_for_an_unknown_case_the_answer_is_404(city, pa
     waiting = listen(city, "calltaker", case.number)
     assert waiting.status_code == 404 and "录音尚未取回" in waiting.content.decode()
     assert "Location" not in waiting and "twilio" not in waiting.content.decode().lower()  # no redirect
+    english = as_user(city, "calltaker").get(f"/hotline/recordings/{case.number}", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 404 and "has not been fetched yet" in english.content.decode()
     assert listen(city, "supervisor", "E0000000000000000").status_code == 404
     other = services.report_case(actor=city.user("calltaker"), source="call_taker", category="E0102")[0]
     assert listen(city, "supervisor", other.number).status_code == 404  # a case with no recording
