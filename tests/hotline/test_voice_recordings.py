@@ -208,6 +208,26 @@ def test_the_recording_streams_to_call_takers_and_supervisors(city, park, monkey
         assert response["Cache-Control"] == "private, no-store"
 
 
+def test_a_player_seeks_with_a_range(city, park, monkeypatch):
+    case, _twilio = fetched_recording(city, monkeypatch)
+    client, size = as_user(city, "calltaker"), len(MP3)
+
+    def get(header):
+        return client.get(f"/hotline/recordings/{case.number}", HTTP_RANGE=header)
+
+    part = get("bytes=10-19")
+    assert part.status_code == 206 and part.content == MP3[10:20] and part["Content-Range"] == f"bytes 10-19/{size}"
+    assert part["Content-Type"] == "audio/mpeg" and part["Cache-Control"] == "private, no-store"
+    assert get("bytes=-5").content == MP3[-5:] and get(f"bytes={size - 3}-").content == MP3[-3:]
+    assert get(f"bytes=0-{size * 9}")["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+    past = get(f"bytes={size}-")
+    assert past.status_code == 416 and past["Content-Range"] == f"bytes */{size}"
+    for odd in ("bytes=0-1,5-6", "bytes=²-", "bytes=9-3", "items=0-1", "bytes=-", "bytes=" + "9" * 40 + "-"):
+        whole = get(odd)
+        assert whole.status_code == 200 and b"".join(whole.streaming_content) == MP3, odd
+    assert get("")["Accept-Ranges"] == "bytes"
+
+
 def test_other_roles_are_refused_the_recording(city, park, monkeypatch):
     case, _twilio = fetched_recording(city, monkeypatch)
     assert case in services_visible(city, "inspector1")  # the case is the inspector's to see …
