@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 NUL = "\x00"
-NUL_SKIPPED = ("/hotline/", "/open311/")  # each answers in its own format (TwiML, GeoReport XML/JSON)
+# Each answers in its own format (TwiML, GeoReport XML/JSON); the hotline's pages (回访, recordings) do not.
+NUL_SKIPPED = ("/hotline/twilio/", "/open311/")
 # Endpoints answering JSON: the APIs, the map feeds, and the consoles' data URLs (their pages end in "/").
 JSON_PATHS = re.compile(r"^/(api/|maps/api/|console/.*[^/]$)", re.DOTALL)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -266,6 +266,9 @@ def test_bad_input_is_never_a_5xx(city, park, monkeypatch, path):
         response = as_user(city, who).get(f"/hotline/recordings/{path}")
         assert 400 <= response.status_code < 500
     assert as_user(city, "supervisor").post(f"/hotline/recordings/{Case.objects.get().number}").status_code == 405
+    # A NUL is refused before any query (PostgreSQL would raise on it: a 500).
+    nul = as_user(city, "supervisor").get("/hotline/recordings/E0102%00")
+    assert nul.status_code == 400 and "NUL" in nul.content.decode()
 
 
 # --------------------------------------------------------------------------- the case page
