@@ -221,9 +221,7 @@ def test_decide_is_post_only_and_knows_its_words(client, frozen, city, pending):
 def test_the_page_lists_pending_first_then_decided(client, frozen, city, inspector):
     decided = LeaveRequest.objects.create(user=inspector, start=at(8, 0), end=at(12, 0), reason="就医")
     leave.decide(decided.pk, True, city.user("supervisor"), now=T0)
-    LeaveRequest.objects.create(
-        user=inspector, start=at(8, 30, TOMORROW), end=at(18, 0, TOMORROW), reason="家中有事"
-    )
+    LeaveRequest.objects.create(user=inspector, start=at(8, 30, TOMORROW), end=at(18, 0, TOMORROW), reason="家中有事")
     client.force_login(city.user("supervisor"))
     page = client.get("/field/leave/").content.decode()
     pending_table, decided_table = page.split('id="leave-decided"')
@@ -259,7 +257,9 @@ def _staff_supervisor(city):
     supervisor = city.user("supervisor")
     supervisor.is_staff = True
     supervisor.save()
-    supervisor.user_permissions.add(*Permission.objects.filter(codename__in=["change_leaverequest", "view_leaverequest"]))
+    supervisor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_leaverequest", "view_leaverequest"])
+    )
     return supervisor
 
 
@@ -288,3 +288,8 @@ def test_admin_action_skips_what_was_decided_meanwhile(client, frozen, city, ins
     pending.refresh_from_db()
     other.refresh_from_db()
     assert (pending.status, other.status) == ("rejected", "approved")
+
+
+def test_a_huge_request_number_is_404_not_500(client, frozen, city):
+    client.force_login(city.user("supervisor"))
+    assert client.post(f"/field/leave/{2**70}/approve").status_code == 404
