@@ -95,7 +95,10 @@ class BoundedDateTimeField(Rfc3339DateTimeField):
     default_error_messages = {"out_of_range": _("时间须在 {first} 与 {last} 之间。")}
 
     def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:  # DRF's own zone check on a naive 0001-01-01T00:00 (UTC is before year 1)
+            self.fail("out_of_range", first=query.EARLIEST_DAY, last=query.LATEST_DAY)
         try:
             bounded = query.bounded_moment(moment)
         except (ValueError, OverflowError):

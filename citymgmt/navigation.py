@@ -10,6 +10,7 @@ from dispatch.access import CITY_WIDE_ROLES
 from dispatch.board import console_titles
 from dispatch.search import may_query
 from evaluation.access import may_see as may_see_evaluation
+from field.access import may_decide_leave
 from field.access import may_see_everyones as may_see_everyones_field
 
 
@@ -34,6 +35,8 @@ def menu_for(user) -> list[dict]:
         items.append({"key": "evaluation", "url": reverse("evaluation:index"), "label": _("综合评价")})
     if may_see_everyones_field(user):
         items.append({"key": "field", "url": reverse("field:report"), "label": _("考勤与巡查")})
+    if may_decide_leave(user):
+        items.append({"key": "leave", "url": reverse("field:leave"), "label": _("请假审批")})
     if has_role(user, Role.INSPECTOR):
         items.append({"key": "handset", "url": reverse("mobile_api:handset"), "label": _("城管通")})
     if user.is_staff:

@@ -5,6 +5,11 @@ from city.models import Role
 from city.roles import has_role
 
 TRAIL_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+LEAVE_DECIDERS = (Role.SUPERVISOR, Role.ADMIN)  # 请假审批: the duty supervisor (值班长), or an admin
+
+
+def may_decide_leave(user) -> bool:
+    return has_role(user, *LEAVE_DECIDERS)
 
 
 def may_see_everyones(user) -> bool:

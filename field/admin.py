@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from city.models import Role
-from city.roles import has_role
+from citymgmt.errors import WrongState
 from citymgmt.readonly_admin import ReadOnlyAdmin
 
+from . import leave
 from .models import ClockEvent, LeaveRequest, Shift
 
 
@@ -29,13 +29,19 @@ class ClockEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-def decide(request, queryset, status):
-    """Approving or rejecting leave is a supervisor's decision (值班长), once per request."""
-    if not has_role(request.user, Role.SUPERVISOR, Role.ADMIN):
+def decide(request, queryset, approve: bool) -> int:
+    """Approving or rejecting leave is a supervisor's decision (值班长), once per request: the same
+    rule as the page /field/leave/ (`field.leave.decide`). Requests already decided are skipped."""
+    if not leave.may_decide(request.user):
         return 0
-    return queryset.filter(status=LeaveRequest.Status.PENDING).update(
-        status=status, decided_by=request.user, decided_at=timezone.now()
-    )
+    now, n = timezone.now(), 0
+    for pk in queryset.filter(status=LeaveRequest.Status.PENDING).values_list("pk", flat=True):
+        try:
+            leave.decide(pk, approve, request.user, now)
+        except WrongState:  # decided on the page meanwhile
+            continue
+        n += 1
+    return n
 
 
 @admin.register(LeaveRequest)
@@ -49,14 +55,14 @@ class LeaveRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("批准所选请假"))
     def approve(self, request, queryset):
-        self._report(request, decide(request, queryset, LeaveRequest.Status.APPROVED))
+        self._report(request, decide(request, queryset, True))
 
     @admin.action(description=gettext_lazy("驳回所选请假"))
     def reject(self, request, queryset):
-        self._report(request, decide(request, queryset, LeaveRequest.Status.REJECTED))
+        self._report(request, decide(request, queryset, False))
 
     def _report(self, request, n):
-        if not has_role(request.user, Role.SUPERVISOR, Role.ADMIN):
+        if not leave.may_decide(request.user):
             self.message_user(request, _("只有值班长可以审批请假。"), messages.ERROR)
         else:
             self.message_user(request, _("已审批 %(n)d 条待审批的请假。") % {"n": n})

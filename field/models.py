@@ -105,12 +105,19 @@ class LeaveRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    # The handset's Idempotency-Key: a double submit (or a retry) of one form files one request.
+    client_key = models.CharField(_("请求标识"), max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("请假")
         verbose_name_plural = _("请假")
         ordering = ["-start"]
         indexes = [models.Index(fields=["user", "start"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_key"], condition=~models.Q(client_key=""), name="leave_client_key_once"
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"

@@ -95,7 +95,7 @@ def report(request, fmt: str = "html"):
         {
             "title": title, "columns": [label for _k, label in columns], "rows": rows, "by": by, "kind": kind,
             "day": first if kind == "day" else None, "month": first if kind == "month" else None,
-            "query": query.urlencode(),
+            "query": query.urlencode(), "may_decide_leave": access.may_decide_leave(request.user),
         },
     )  # fmt: skip
 

@@ -23,6 +23,14 @@ ACTION_IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string per action (≤ 100 characters). A retry of an action that was taken (same "
     "person, same action, same key) returns the case and changes nothing, even though the case's version moved.",
 )
+LEAVE_IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string per leave form (≤ 100 characters). A retry with the same key returns the first "
+    "request (200); the same key with a different body is 409.",
+)
 
 
 def _case_query_parameters() -> list[OpenApiParameter]:

@@ -411,3 +411,20 @@ class CoverageSerializer(serializers.Serializer):
     distance_m = serializers.FloatField(help_text=_("巡查里程（米）"))
     on_duty_minutes = serializers.IntegerField(help_text=_("在岗分钟数（上班打卡到下班打卡）"))
     points = serializers.IntegerField(help_text=_("当天的轨迹点数"))
+
+
+class LeaveInputSerializer(serializers.Serializer):
+    start = BoundedDateTimeField(help_text="开始; a time without an offset is the city's local time")
+    end = BoundedDateTimeField(help_text="结束; after start, at most 30 days later")
+    reason = serializers.CharField(max_length=200, help_text="事由, required, ≤ 200 characters")
+
+
+class LeaveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    start = Rfc3339DateTimeField()
+    end = Rfc3339DateTimeField()
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
+    status_label = serializers.CharField(source="get_status_display", help_text=_("状态（用户的语言）"))
+    decided_at = Rfc3339DateTimeField(allow_null=True)
+    created_at = Rfc3339DateTimeField()

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import auth, cases, field, page, positions, reference
+from .views import auth, cases, field, leave, page, positions, reference
 
 app_name = "mobile_api"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/photos/<int:pk>/thumbnail", cases.PhotoView.as_view(thumbnail=True), name="photo-thumbnail"),
     path("api/v1/positions", positions.PositionsView.as_view(), name="positions"),
     path("api/v1/attendance", field.AttendanceView.as_view(), name="attendance"),
+    path("api/v1/leave", leave.LeaveView.as_view(), name="leave"),
     path("api/v1/inspectors/<str:username>/track", field.TrackView.as_view(), name="inspector-track"),
     path("api/v1/inspectors/<str:username>/coverage", field.CoverageView.as_view(), name="inspector-coverage"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

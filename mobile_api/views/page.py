@@ -30,6 +30,7 @@ TRACK = {"min_interval_s": 10, "min_move_m": 10, "idle_s": 60, "batch": MAX_POSI
 SHELL = [
     "mobile_api/handset.js",
     "mobile_api/attendance.js",
+    "mobile_api/leave.js",
     "mobile_api/handset.css",
     "mobile_api/icon-192.png",
     "mobile_api/icon-512.png",
@@ -88,6 +89,18 @@ def _duty_strings() -> dict:
     return {k: str(v) for k, v in words.items()}
 
 
+def _leave_strings() -> dict:
+    """The leave form's words (leave.js)."""
+    words = {
+        "sent": _("已提交请假，等待值班长审批"),
+        "none": _("暂无请假"),
+        "pending_count": _("{n} 条待审批"),
+        "asked_at": _("申请于"),
+        "decided_at": _("审批于"),
+    }
+    return {k: str(v) for k, v in words.items()}
+
+
 @require_safe
 def handset(request):
     config = {
@@ -104,6 +117,7 @@ def handset(request):
         "track": TRACK,
         "track_role": str(Role.INSPECTOR),  # who samples a patrol trail while on duty
         "duty": _duty_strings(),
+        "leave": _leave_strings(),
     }
     hint = _(
         "在岗时记录巡查位置：至多每 %(every)d 秒一次，移动 %(move)d 米以上或满 %(idle)d 秒才记一个点；"

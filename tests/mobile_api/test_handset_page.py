@@ -39,7 +39,7 @@ def test_page_service_worker_and_manifest(client, db):
     shell = json.loads(body.split("const SHELL = ")[1].split(";\n")[0])
     assert {"/m/", "/m/manifest.webmanifest"} <= set(shell)
     files = {name.rsplit("/", 1)[1] for name in shell[2:]}
-    assert files == {"handset.js", "attendance.js", "handset.css", "icon-192.png", "icon-512.png"}
+    assert files == {"handset.js", "attendance.js", "leave.js", "handset.css", "icon-192.png", "icon-512.png"}
     for url in shell:
         assert client.get(url).status_code == 200, url
     assert 'url.pathname.startsWith("/api/")' in body  # the API is never cached

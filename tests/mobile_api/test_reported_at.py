@@ -134,3 +134,14 @@ def test_times_already_stored_before_the_bounds_still_come_back_as_rfc3339(api, 
     for url in ["/api/v1/cases", f"/api/v1/cases/{case.number}"]:
         body = client.get(url).json()
         assert_rfc3339(body)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "0001-01-01T00:00:00"])
+def test_a_naive_time_in_year_one_is_400_not_500(api, city, value):
+    # DRF's zone check on a naive time in the city's zone (+08:00) overflowed into year 0.
+    client = api("inspector1")
+    assert client.get("/api/v1/cases", {"updated_since": value}).status_code == 400
+    r = client.post("/api/v1/cases", {**REPORT, "reported_at": value}, format="json")
+    assert r.status_code == 400
+    assert "reported_at" in r.json()["error"]["fields"]
+    assert Case.objects.count() == 0

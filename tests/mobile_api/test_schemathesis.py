@@ -35,6 +35,7 @@ BUSINESS_RULES = [
     "POST /api/v1/positions",
     "GET /api/v1/evaluation/{table}",
     "POST /api/v1/attendance",  # already on duty / not on duty
+    "POST /api/v1/leave",  # ends after it starts, ≤ 30 days, not ended 7 days ago, no overlap
     "GET /api/v1/inspectors/{username}/track",  # a day within 2000–2099
     "GET /api/v1/inspectors/{username}/coverage",
 ]
