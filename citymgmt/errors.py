@@ -6,6 +6,8 @@ same JSON body with `error_body()`, so a refusal reads the same whichever door i
 
 from django.utils.translation import gettext_lazy as _
 
+from .field_labels import readable
+
 
 class DomainError(Exception):
     status = 400
@@ -84,7 +86,9 @@ class Unavailable(DomainError):
 
 
 def error_body(exc: DomainError) -> dict:
-    body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+    """`fields` for programs (codes), `problems` for people: [[field, problem], …] in words of the
+    request's language, which a page shows as it comes."""
+    body = {"code": exc.code, "message": exc.message, "fields": exc.fields, "problems": readable(exc.fields)}
     if exc.context:
         body.update({k: v for k, v in exc.context.items() if isinstance(v, str | int | float | bool)})
     return {"error": body}

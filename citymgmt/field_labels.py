@@ -20,7 +20,7 @@ FIELD_LABELS = {
     # a console's batch (dispatch.batch)
     "cases": _("所选案卷"), "params": _("参数"), "action": _("操作"), "key": _("请求标识"),
     # attendance, trails and coverage (field)
-    "date": _("日期"), "by": _("汇总方式"),
+    "date": _("日期"), "by": _("汇总方式"), "start": _("开始时间"), "end": _("结束时间"),
     # the maps' "locate case by number" (maps.queries)
     "number": _("案卷编号"),
 }  # fmt: skip
@@ -37,6 +37,9 @@ PROBLEM_LABELS = {
     "duplicate": _("重复"), "invalid_number": _("案卷号不对"), "invalid_version": _("版本号不对"),
     "no_suggestion": _("无推荐部门"), "nul": _("含空字符"),
     "already_on_duty": _("已上班打卡"), "not_on_duty": _("尚未上班打卡"),
+    # leave requests (field.leave)
+    "before_start": _("早于开始时间"), "overlaps": _("与已有请假重叠"), "too_many_chars": _("字数太多"),
+    "too_far_ahead": _("太远的将来"),
 }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def _check(user, start: datetime, end: datetime, reason: str, now: datetime) -> 
     if not reason:
         raise InvalidData(_("请填写请假事由。"), fields={"reason": "required"})
     if len(reason) > MAX_REASON or "\x00" in reason:
-        raise InvalidData(_("请假事由最多 %(n)d 个字。") % {"n": MAX_REASON}, fields={"reason": "too_long"})
+        raise InvalidData(_("请假事由最多 %(n)d 个字。") % {"n": MAX_REASON}, fields={"reason": "too_many_chars"})
     if end <= start:
         raise InvalidData(_("结束时间须晚于开始时间。"), fields={"end": "before_start"})
     if end - start > MAX_SPAN:
@@ -48,7 +48,7 @@ def _check(user, start: datetime, end: datetime, reason: str, now: datetime) -> 
     if end < now - MAX_PAST:
         raise InvalidData(_("不能为 %(n)d 天以前的时间请假。") % {"n": MAX_PAST.days}, fields={"start": "too_old"})
     if start > now + MAX_AHEAD:
-        raise InvalidData(_("请假开始时间不能晚于一年以后。"), fields={"start": "too_far"})
+        raise InvalidData(_("请假开始时间不能晚于一年以后。"), fields={"start": "too_far_ahead"})
     clash = LeaveRequest.objects.filter(user=user, status__in=BLOCKING, start__lt=end, end__gt=start).first()
     if clash is not None:
         raise InvalidData(

@@ -94,6 +94,11 @@ def test_refusal_in_english(api, frozen, inspector):
     )
     assert r.status_code == 400
     assert r.json()["error"]["message"] == "The end must be after the start."
+    # Pages show the problems in words, never the API's codes (fields keeps those for programs).
+    assert r.json()["error"]["fields"] == {"end": "before_start"}
+    assert r.json()["error"]["problems"] == [["end", "before the start"]]
+    r = api("inspector1").post("/api/v1/leave", {**BODY, "end": BODY["start"]}, format="json")
+    assert r.json()["error"]["problems"] == [["结束时间", "早于开始时间"]]
 
 
 def test_a_request_from_last_week_is_still_accepted(api, frozen, inspector):

@@ -238,7 +238,9 @@ def test_queue_keeps_a_report_on_server_errors_and_drops_a_refused_one_visibly(l
     assert Case.objects.count() == 1 and Case.objects.get().category.full_code == "E0102"
     expect(page.locator("#rejected-alert")).to_be_visible()
     page.click("#rejected-alert")
-    assert "无此类别" in page.inner_text("#rejected")
+    rejected = page.inner_text("#rejected")
+    assert "无此类别" in rejected
+    assert "类别: 不认识这个值" in rejected and "category" not in rejected  # words, not the API's codes
     screenshot(page, "handset-rejected")
     page.click("#rejected-dismiss")
     page.wait_for_selector("#rejected-alert", state="hidden")

@@ -545,8 +545,9 @@
     }
     if (!r.ok) {
       const e = data.error || {};
-      const fields = Object.values(e.fields || {}).filter((v) => typeof v === "string" && /\s|[^\x00-\x7f]/.test(v));
-      say((e.message || r.status) + (fields.length ? " " + fields.join(" ") : ""), "error");
+      // The problems in words of the page's language (the API's `fields` are codes, for programs).
+      const problems = (e.problems || []).map(([field, problem]) => field + ": " + problem);
+      say((e.message || r.status) + (problems.length ? " (" + problems.join(", ") + ")" : ""), "error");
       return null;
     }
     say(T.done + ": " + (L.actions[action] || action) + " → " + (L.states[data.state] || data.state), "ok");

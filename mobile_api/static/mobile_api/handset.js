@@ -65,7 +65,8 @@ const Clock = {
 const errorText = async (response) => {
   const data = await response.json().catch(() => ({}));
   const e = data.error || {};
-  const fields = Object.entries(e.fields || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+  // The problems in words (field and problem in the page's language), never the API's codes.
+  const fields = (e.problems || []).map(([field, problem]) => `${field}: ${problem}`).join(", ");
   return (e.message || response.status) + (fields ? ` (${fields})` : "");
 };
 
