@@ -18,7 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import query
 from .errors import DomainError, InvalidData, TooLarge, error_body
-from .field_labels import field_label
+from .field_labels import readable
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +69,8 @@ def api_exception_handler(exc, context):
         message = " ".join(map(str, detail))
     else:
         message = str(detail)
-    fields = _fields(detail)  # DRF's own messages, already in words
-    problems = [[field_label(k), v] for k, v in fields.items()]
-    body = {"error": {"code": code, "message": message, "fields": fields, "problems": problems}}
+    fields = _fields(detail)  # DRF's own messages, already in words (readable() keeps them)
+    body = {"error": {"code": code, "message": message, "fields": fields, "problems": readable(fields)}}
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Token"
     response.data = body

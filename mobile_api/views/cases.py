@@ -77,7 +77,7 @@ def _source_for(user) -> str:
     return Source.INSPECTOR  # report_case refuses the role with 403
 
 
-def _idempotency_key(request) -> str | None:
+def idempotency_key(request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
@@ -164,7 +164,7 @@ class CaseListView(APIView):
         body = ReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         case, created = services.report_case(
             actor=request.user,
             source=_source_for(request.user),
@@ -214,7 +214,7 @@ class CaseActionView(APIView):
             params=params,
             photo_files=files,
             expected_version=body.validated_data.get("version"),
-            request_key=_idempotency_key(request),
+            request_key=idempotency_key(request),
         )
         return _detail(case, request)  # act() returns the case with what the answer reads
 

@@ -9,7 +9,7 @@ from field import leave
 
 from ..schema import LEAVE_IDEMPOTENCY_KEY, errors
 from ..serializers import LeaveInputSerializer, LeaveSerializer
-from .cases import _idempotency_key
+from .cases import idempotency_key
 
 
 class LeaveView(APIView):
@@ -35,7 +35,7 @@ class LeaveView(APIView):
     )
     def post(self, request):
         leave.require_inspector(request.user)
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         body = LeaveInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         v = body.validated_data
