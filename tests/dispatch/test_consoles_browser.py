@@ -129,7 +129,10 @@ def test_intake_by_map_click_reads_back_the_number(live_url, browser, city):
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.goto(f"{live_url}/console/intake/")
     page.wait_for_selector("#intake-map[data-cells='2']")  # the grid is drawn
-    page.fill("#id_phone", "13812345678")
+    # The phone looks up the caller's earlier cases; wait for it, or the submit's navigation below
+    # cancels it (a failed request, on a slow machine).
+    with page.expect_response(lambda r: "/intake/earlier" in r.url):
+        page.fill("#id_phone", "13812345678")
     page.fill("#id_category", "E0102")
     page.fill("#id_description", "井盖旁堆满垃圾")
     page.locator("#intake-map").click()  # the middle of the city
